@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LandConfig(AppConfig):
+    name = "land"
+    verbose_name = "Đất đai"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the platform needs, once: Debian packages when missing, then a virtualenv with the
+# pinned Python packages. Re-running skips what is already done. Usage: bootstrap.sh [--browser]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev)
+[ "${1:-}" = "--browser" ] && packages+=(chromium)
+
+fail() { printf '\nSet-up failed: %s\n' "$1" >&2; exit 1; }
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || fail "these system packages are missing and this is not a Debian/Ubuntu machine: ${missing[*]}. Install them with your package manager (or set DATABASE_URL to an existing PostGIS 3 server)."
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || fail "installing ${missing[*]} needs root, and sudo is not available."
+    sudo="sudo"
+  fi
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null || fail "apt-get update failed (is the Debian mirror reachable?)"
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || fail "apt-get could not install ${missing[*]}; run 'apt-get install ${missing[*]}' to see why."
+fi
+
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
+  || fail "Python 3.11 is required (found: $("$python" --version 2>&1)). Set PYTHON=/path/to/python3.11."
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating virtual environment .venv"
+  "$python" -m venv .venv || fail "could not create .venv (on Debian: apt-get install python3-venv)."
+fi
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "Installing Python packages from requirements.txt"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt \
+    || fail "pip could not install requirements.txt (see the error above)."
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UtilitiesConfig(AppConfig):
+    name = "utilities"
+    verbose_name = "Cấp nước và điện"
