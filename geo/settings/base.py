@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "tourism",
     "tiles",
     "webmap",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,122 @@
+"""Loading the synthetic province into the layers: one transaction, parcels streamed with COPY."""
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection, transaction
+from psycopg2 import sql
+from tqdm import tqdm
+
+from layers import registry
+from layers.geometry import STORAGE_SRID
+
+from .generator import Feature, Province, lower_first
+from .province import PROVINCE
+from .wkb import multipolygon_ewkb_hex
+
+MAX_PARCELS = 5_000_000
+
+
+class SeedError(Exception):
+    """The demo province cannot be loaded as asked (said to the user as is)."""
+
+
+@dataclass
+class SeedReport:
+    counts: dict[str, int]
+    skipped: bool = False
+
+
+def _layer_is_empty() -> bool:
+    return not any(spec.model.objects.exists() for spec in registry.all_layers())
+
+
+def _truncate_layers() -> None:
+    tables = [sql.Identifier(spec.table) for spec in registry.all_layers()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tables)))
+
+
+def _create(layer_id: str, features) -> int:
+    """Insert generated features (attrs keyed by column name) into a layer's model."""
+    model = registry.get(layer_id).model
+    attname = {f.column: f.attname for f in model._meta.concrete_fields}
+    objects = [
+        model(**{attname[k]: v for k, v in f.attrs.items()},
+              geom=GEOSGeometry(memoryview(shapely.to_wkb(f.geom)), srid=STORAGE_SRID))
+        for f in features
+    ]
+    model.objects.bulk_create(objects, batch_size=2000)
+    return len(objects)
+
+
+def _copy_parcels(province: Province, total: int, progress: bool) -> tuple[int, list[Feature]]:
+    """COPY `total` parcels commune by commune (memory bounded by the largest commune); returns
+    the count and the zoning zones drawn over the ground the parcels cover."""
+    table = registry.get("parcels").table
+    copy = sql.SQL("COPY {} (commune_code, map_sheet_no, parcel_no, land_use_code, address, geom) FROM STDIN").format(
+        sql.Identifier(table))
+    zones: list[Feature] = []
+    loaded = 0
+    bar = tqdm(total=total, unit=" parcels", disable=not progress, file=sys.stderr, smoothing=0.1)
+    with connection.cursor() as cursor:
+        copy_sql = copy.as_string(cursor.connection)
+        for plan_no, (commune, k) in enumerate(zip(province.communes, province.parcel_counts(total))):
+            if k == 0:
+                continue
+            batch = province.commune_parcels(commune, k)
+            place = "Khu phố" if commune.urban else "Ấp"
+            suffix = f", {commune.name}, {commune.district_name}, {lower_first(PROVINCE['name'])}"
+            geoms = multipolygon_ewkb_hex(batch.x, batch.y, STORAGE_SRID)
+            buf = io.StringIO()
+            buf.writelines(
+                f"{commune.gso_code}\t{s}\t{n}\t{u}\t{place} {s}{suffix}\t{g}\n"
+                for s, n, u, g in zip(batch.map_sheet_no.tolist(), batch.parcel_no.tolist(), batch.land_use, geoms)
+            )
+            buf.seek(0)
+            cursor.copy_expert(copy_sql, buf)
+            zones += province.zoning_for(commune, batch.area(), plan_no)
+            loaded += len(batch)
+            bar.update(len(batch))
+    bar.close()
+    return loaded, zones
+
+
+@transaction.atomic
+def demo_province_load(*, parcels: int = 50_000, seed: int = 2021, replace: bool = False,
+                       if_empty: bool = False, progress: bool = False) -> SeedReport:
+    """Load the synthetic Bình Phước into every layer, all or nothing.
+
+    An existing province is kept unless `replace` (then every layer is emptied first); with
+    `if_empty` an existing province is left alone and the report says it was skipped.
+    """
+    if not 0 < parcels <= MAX_PARCELS:
+        raise SeedError(f"--parcels must be between 1 and {MAX_PARCELS:,}, not {parcels:,}.")
+    if not _layer_is_empty():
+        if if_empty:
+            return SeedReport(counts={}, skipped=True)
+        if not replace:
+            raise SeedError("The layers already hold data; use --replace to wipe them and load the demo "
+                            "province, or --if-empty to keep them.")
+        _truncate_layers()
+    province = Province(seed)
+    counts = {"admin_units": _create("admin_units", province.admin_units())}
+    counts["parcels"], zones = _copy_parcels(province, parcels, progress)
+    counts["zoning"] = _create("zoning", zones)
+    counts["roads"] = _create("roads", province.roads())
+    counts["streetlights"] = _create("streetlights", province.streetlights())
+    for group in (province.water(), province.power()):
+        for layer_id, features in group.items():
+            counts[layer_id] = _create(layer_id, features)
+    counts["cameras"] = _create("cameras", province.cameras())
+    counts["tourism_pois"] = _create("tourism_pois", province.tourism_pois())
+    counts["schools"] = _create("schools", province.schools())
+    counts["clinics"] = _create("clinics", province.clinics())
+    with connection.cursor() as cursor:
+        for spec in registry.all_layers():
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(spec.table)))
+    return SeedReport(counts=counts)
