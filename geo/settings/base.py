@@ -96,6 +96,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # pygeoapi warns about routine things (missing offset, dict keys that are not locales).
+    "loggers": {"pygeoapi": {"level": "ERROR"}},
 }
 
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial-reference strings.

@@ -1,0 +1,24 @@
+"""OGC API routes under /ogcapi/. A trailing slash is optional everywhere (GDAL asks without one)."""
+from pathlib import Path
+
+import pygeoapi
+from django.urls import re_path
+from django.views.static import serve
+
+from . import views
+
+ID = r"(?P<collection_id>[A-Za-z0-9_\-]+)"
+
+urlpatterns = [
+    re_path(r"^$", views.landing_page, name="ogcapi-landing"),
+    re_path(r"^openapi/?$", views.openapi, name="ogcapi-openapi"),
+    re_path(r"^conformance/?$", views.conformance, name="ogcapi-conformance"),
+    re_path(r"^collections/?$", views.collections, name="ogcapi-collections"),
+    re_path(rf"^collections/{ID}/?$", views.collections, name="ogcapi-collection"),
+    re_path(rf"^collections/{ID}/schema/?$", views.collection_schema, name="ogcapi-schema"),
+    re_path(rf"^collections/{ID}/queryables/?$", views.collection_queryables, name="ogcapi-queryables"),
+    re_path(rf"^collections/{ID}/items/?$", views.collection_items, name="ogcapi-items"),
+    re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/?$", views.collection_item, name="ogcapi-item"),
+    # pygeoapi's own stylesheet and logo, used by its HTML pages.
+    re_path(r"^static/(?P<path>.+)$", serve, {"document_root": Path(pygeoapi.__file__).parent / "static"}),
+]

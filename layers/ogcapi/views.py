@@ -1,0 +1,112 @@
+"""pygeoapi behind a thin Django adapter that decides, per request, which collections exist.
+
+pygeoapi has no access control, so each caller gets an API built from the configuration of the
+layers its roles may read (cached per role set): internal layers are absent from the landing page,
+the collection list, the OpenAPI document and every items URL of a caller without the role.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import pygeoapi.api as core_api
+import pygeoapi.api.itemtypes as itemtypes_api
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+from pygeoapi.api import API, APIRequest, apply_gzip
+from pygeoapi.openapi import get_oas
+
+from layers import registry
+
+from . import config
+
+
+@lru_cache(maxsize=32)
+def _api(collection_ids: frozenset[str], base_url: str) -> API:
+    cfg = config.load(base_url=base_url, collection_ids=set(collection_ids))
+    return API(cfg, get_oas(cfg))
+
+
+def api_for(request: HttpRequest) -> API:
+    roles = registry.roles_of(request.user)
+    visible = frozenset(spec.id for spec in registry.readable_layers(roles))
+    return _api(visible, request.build_absolute_uri("/ogcapi"))
+
+
+def exception(status: int, code: str, description: str) -> HttpResponse:
+    """An OGC API exception document (JSON)."""
+    return HttpResponse(json.dumps({"code": code, "description": description}, ensure_ascii=False),
+                        status=status, content_type="application/json; charset=utf-8")
+
+
+def _denied(request: HttpRequest, collection_id: str) -> HttpResponse | None:
+    """404 for a collection the caller may not see when anonymous (as if it did not exist), 403 when
+    signed in without the role; None when the caller may read it or it is not a layer at all."""
+    try:
+        spec = registry.get(collection_id)
+    except KeyError:
+        return None
+    if spec.readable_by(registry.roles_of(request.user)):
+        return None
+    if request.user.is_authenticated:
+        return exception(403, "Forbidden", "Bạn không có quyền xem lớp dữ liệu này. / You may not read this layer.")
+    return exception(404, "NotFound", "Không tìm thấy lớp dữ liệu. / Collection not found.")
+
+
+def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool = False) -> HttpResponse:
+    api = api_for(request)
+    api_request = APIRequest.from_django(request, api.locales)
+    if not skip_valid_check and not api_request.is_valid():
+        headers, status, content = api.get_format_exception(api_request)
+    else:
+        headers, status, content = api_function(api, api_request, *args)
+        content = apply_gzip(headers, content)
+    response = HttpResponse(content, status=status)
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+@require_safe
+def landing_page(request):
+    return _execute(request, core_api.landing_page)
+
+
+@require_safe
+def openapi(request):
+    return _execute(request, core_api.openapi_)
+
+
+@require_safe
+def conformance(request):
+    return _execute(request, core_api.conformance)
+
+
+@require_safe
+def collections(request, collection_id: str | None = None):
+    if collection_id and (denied := _denied(request, collection_id)):
+        return denied
+    return _execute(request, core_api.describe_collections, collection_id)
+
+
+@require_safe
+def collection_schema(request, collection_id: str):
+    return _denied(request, collection_id) or _execute(request, core_api.get_collection_schema, collection_id)
+
+
+@require_safe
+def collection_queryables(request, collection_id: str):
+    return _denied(request, collection_id) or _execute(
+        request, itemtypes_api.get_collection_queryables, collection_id)
+
+
+@require_safe
+def collection_items(request, collection_id: str):
+    return _denied(request, collection_id) or _execute(
+        request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True)
+
+
+@require_safe
+def collection_item(request, collection_id: str, item_id: str):
+    return _denied(request, collection_id) or _execute(
+        request, itemtypes_api.get_collection_item, collection_id, item_id)
