@@ -96,6 +96,9 @@ def demo_province_load(*, parcels: int = 50_000, seed: int = 2021, replace: bool
     """
     if not 0 < parcels <= MAX_PARCELS:
         raise SeedError(f"--parcels must be between 1 and {MAX_PARCELS:,}, not {parcels:,}.")
+    with connection.cursor() as cursor:
+        # Check foreign keys row by row, and let TRUNCATE run after earlier writes in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if not _layer_is_empty():
         if if_empty:
             return SeedReport(counts={}, skipped=True)

@@ -1,0 +1,16 @@
+from django.contrib.gis.db.models.functions import AsGeoJSON
+
+from layers.sql import simplified
+
+from .models import AdminUnit
+
+
+def admin_boundaries_geojson(*, levels: tuple[str, ...], tolerance_deg: float = 0.0005) -> list[dict]:
+    """Administrative units of the given levels as GeoJSON-ready dicts (EPSG:4326, simplified by
+    `tolerance_deg` degrees): code, name, level and the geometry as a GeoJSON string."""
+    return list(
+        AdminUnit.objects.filter(level__in=levels)
+        .annotate(geojson=AsGeoJSON(simplified("geom", tolerance_deg), precision=5))
+        .values("gso_code", "name", "level_id", "geojson")
+        .order_by("level__sort_order", "gso_code")
+    )

@@ -1,0 +1,66 @@
+"""Shared fixtures: the test database (real PostGIS, created by pytest-django) holding a small demo
+province, and the platform served by gunicorn on a free local port for HTTP and browser tests."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+from django.core.management import call_command
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_PARCELS = 3000  # enough for paging and several map sheets per commune; the 1M run is in bench/
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database with the demo province committed once (tests roll back their own writes)."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", parcels=TEST_PARCELS, verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        # pygeoapi keeps its own SQLAlchemy pool; close those connections so the database can be dropped.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def platform_url(django_db_setup, django_db_blocker):
+    """The platform under gunicorn (the production WSGI server) on the test database."""
+    db = connection.settings_dict
+    url = (f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST'] or 'localhost'}:"
+           f"{db['PORT'] or 5432}/{quote(db['NAME'])}")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo.settings.test",
+           "GEO_ALLOWED_HOSTS": "127.0.0.1"}
+    log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w") if (ROOT / "var" / "log").is_dir() else subprocess.DEVNULL
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--timeout", "120"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail("the platform did not start under gunicorn (see var/log/test-gunicorn.log)")
+        time.sleep(0.3)
+    yield base
+    server.terminate()
+    server.wait(timeout=30)

@@ -1,0 +1,85 @@
+/* A Leaflet layer that shows an OGC API Features collection: it asks the platform's own
+   /ogcapi/ for the features inside the current view (bbox), from a minimum zoom on, and
+   replaces them when the view moves. Popups show attributes with code-list names. */
+(function () {
+  "use strict";
+
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  L.OgcFeatureLayer = L.GeoJSON.extend({
+    options: {minZoom: 0, limit: 1000, color: "#3366cc", labels: {}, codeLists: {}, title: ""},
+
+    initialize: function (itemsUrl, options) {
+      L.setOptions(this, options);
+      this._itemsUrl = itemsUrl;
+      this._request = null;
+      var color = this.options.color;
+      L.GeoJSON.prototype.initialize.call(this, null, {
+        style: function () { return {color: color, weight: 1.5, fillOpacity: 0.25}; },
+        pointToLayer: function (feature, latlng) {
+          return L.circleMarker(latlng, {radius: 5, color: color, weight: 1, fillOpacity: 0.8});
+        },
+        onEachFeature: this._bindPopup.bind(this),
+      });
+    },
+
+    onAdd: function (map) {
+      L.GeoJSON.prototype.onAdd.call(this, map);
+      map.on("moveend", this._refresh, this);
+      this._refresh();
+    },
+
+    onRemove: function (map) {
+      map.off("moveend", this._refresh, this);
+      if (this._request) { this._request.abort(); }
+      L.GeoJSON.prototype.onRemove.call(this, map);
+    },
+
+    _bindPopup: function (feature, layer) {
+      var props = feature.properties || {}, labels = this.options.labels, codes = this.options.codeLists;
+      var rows = Object.keys(props).map(function (key) {
+        var value = props[key];
+        if (value === null || value === "") { return ""; }
+        if (codes[key] && codes[key][value]) { value = value + " – " + codes[key][value]; }
+        if (typeof value === "number" && !Number.isInteger(value)) { value = value.toLocaleString(undefined, {maximumFractionDigits: 1}); }
+        return "<tr><th>" + escapeHtml(labels[key] || key) + "</th><td>" + escapeHtml(value) + "</td></tr>";
+      }).join("");
+      layer.bindPopup("<strong>" + escapeHtml(this.options.title) + "</strong><table class=\"popup\">" + rows + "</table>");
+    },
+
+    _refresh: function () {
+      var map = this._map;
+      if (!map) { return; }
+      if (this._request) { this._request.abort(); this._request = null; }
+      if (map.getZoom() < this.options.minZoom) {
+        this.clearLayers();
+        this.fire("toosmall");
+        return;
+      }
+      var b = map.getBounds();
+      var url = this._itemsUrl + "?f=json&limit=" + this.options.limit + "&bbox=" +
+        [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); }).join(",");
+      var controller = new AbortController(), self = this;
+      this._request = controller;
+      fetch(url, {signal: controller.signal, credentials: "same-origin", headers: {Accept: "application/geo+json"}})
+        .then(function (response) {
+          if (!response.ok) { throw new Error(response.status + " " + response.statusText); }
+          return response.json();
+        })
+        .then(function (collection) {
+          self.clearLayers();
+          self.addData(collection);
+          self.fire("loaded", {returned: collection.numberReturned, matched: collection.numberMatched});
+        })
+        .catch(function (error) {
+          if (error.name !== "AbortError") { self.fire("loaderror", {error: error}); }
+        });
+    },
+  });
+
+  L.ogcFeatureLayer = function (itemsUrl, options) { return new L.OgcFeatureLayer(itemsUrl, options); };
+})();

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.shortcuts import render
+
+from layers import registry
+from layers.selectors import code_list_names, field_labels
+from places.selectors import admin_boundaries_geojson
+from transport.selectors import roads_geojson
+
+from .maps import province_map
+from .texts import TEXTS, language_of
+
+BASE_LAYERS = {"admin_units"}  # drawn as the base map, not as an overlay
+
+
+def index(request):
+    """The province map: the layers the caller may read, over the platform's own base map."""
+    language = language_of(request)
+    texts = TEXTS[language]
+    specs = [s for s in registry.readable_layers(registry.roles_of(request.user)) if s.id not in BASE_LAYERS]
+    names = code_list_names({m for s in specs for m in s.code_lists.values()}, language=language)
+    overlays = [
+        (spec, spec.title_en if language == "en" else spec.title_vi, field_labels(spec, language=language),
+         {column: names[model] for column, model in spec.code_lists.items()})
+        for spec in specs
+    ]
+    fmap = province_map(
+        layers=overlays,
+        boundaries=admin_boundaries_geojson(levels=("district", "commune")),
+        roads=roads_geojson(classes=("national", "provincial")),
+        texts=texts, basemap_url=settings.GEO_BASEMAP_URL, basemap_attribution=settings.GEO_BASEMAP_ATTRIBUTION,
+    )
+    figure = fmap.get_root()
+    figure.render()
+    response = render(request, "webmap/index.html", {
+        "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
+        "map_header": figure.header.render(), "map_html": figure.html.render(), "map_script": figure.script.render(),
+    })
+    if request.GET.get("lang") in TEXTS:
+        response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
