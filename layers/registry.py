@@ -57,7 +57,7 @@ class LayerSpec:
 
     @property
     def geometry_type(self) -> str:
-        return self.geometry_field.geom_type.title().replace("string", "String")
+        return self.geometry_field.geom_class.__name__  # "MultiPolygon", "Point", "MultiLineString"
 
     @property
     def srid(self) -> int:

@@ -26,6 +26,8 @@ REPLACEMENTS = [
      V + r"/swagger-ui/\1"),
     (r'\s*<link rel="icon" type="image/png" href="https://unpkg\.com/swagger-ui-dist/favicon-16x16\.png"[^>]*>', ""),
     # The base map only when one is configured (GEO_BASEMAP_URL); never OpenStreetMap by default.
+    # Without a tile layer the map must state its zoom range itself (marker clustering needs it).
+    (r"L\.map\('([\w-]+)'\)", r"L.map('\1', {maxZoom: 19})"),
     (r"(\n\s*map\.addLayer\(new L\.TileLayer\(.*?\)\);)", r"\n    {% if config['server']['map']['url'] %}\1\n    {% endif %}"),
 ]
 

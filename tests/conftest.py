@@ -20,6 +20,8 @@ TEST_PARCELS = 3000  # enough for paging and several map sheets per commune; the
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database with the demo province committed once (tests roll back their own writes)."""
+    # pytest-django sets up the test database only when a collected test is marked django_db.
+    assert connection.settings_dict["NAME"].startswith("test_"), "refusing to seed a non-test database"
     with django_db_blocker.unblock():
         call_command("seed_demo", parcels=TEST_PARCELS, verbosity=0)
     yield

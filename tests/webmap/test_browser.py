@@ -1,0 +1,88 @@
+"""The map and the OGC API pages in Debian's Chromium (Playwright), with every request that would
+leave this machine blocked and failing the test."""
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium missing: make test installs Debian's chromium package")
+    # Playwright's sync API runs an event loop in this thread; Django's test-database fixtures
+    # then refuse to run unless told the thread is safe (it is: nothing here is async).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="vi-VN")
+    page = context.new_page()
+    page.outside_requests = []
+    page.errors = []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            page.outside_requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{platform_url}/", wait_until="networkidle")
+    control = page.locator(".leaflet-control-layers")
+    for title in ("Thửa đất", "Quy hoạch sử dụng đất", "Trường học", "Cơ sở y tế", "Điểm du lịch"):
+        assert control.get_by_text(title).count() == 1, title
+    assert control.get_by_text("Van nước").count() == 0
+    # Schools, clinics and POIs are drawn at province zoom (circle markers from the OGC API).
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 600")
+    page.screenshot(path=str(ARTIFACTS / "map-province.png"))
+
+    # Zoom to the heart of Đồng Xoài, switch parcels on: they come from /ogcapi/ by bbox.
+    map_var = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+    with page.expect_response(lambda r: "/ogcapi/collections/parcels/items" in r.url and r.status == 200):
+        page.evaluate(f"window['{map_var}'].setView([11.535, 106.884], 17)")
+        control.get_by_text("Thửa đất").click()
+    page.wait_for_timeout(500)
+    page.mouse.click(640, 450)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "số thửa" in text and "loại đất" in text and "Đất" in text
+    page.wait_for_timeout(400)  # let the popup fade in for the screenshot
+    page.screenshot(path=str(ARTIFACTS / "map-parcel-popup.png"))
+    assert page.outside_requests == []
+    assert page.errors == []
+
+
+def test_ogcapi_html_pages_work_offline(page, platform_url):
+    page.goto(f"{platform_url}/ogcapi/", wait_until="networkidle")
+    assert "Bình Phước" in page.title() + page.content()
+    page.goto(f"{platform_url}/ogcapi/openapi?f=html", wait_until="networkidle")
+    page.locator(".swagger-ui .info").wait_for()  # Swagger UI rendered the OpenAPI document
+    page.goto(f"{platform_url}/ogcapi/collections/schools/items?f=html&limit=20", wait_until="networkidle")
+    assert page.locator("#items-map .leaflet-interactive, #items-map .leaflet-marker-icon").count() > 0
+    assert page.outside_requests == []
+    assert page.errors == []
