@@ -14,5 +14,7 @@ register(LayerSpec(
     keywords=("địa chính", "thửa đất", "cadastre", "parcels"),
     color="#b5651d",
     min_zoom=15,
+    tiled=True,
+    color_by="land_use_code",
     code_lists={"land_use_code": LandUseCode},
 ))

@@ -39,6 +39,10 @@ class LayerSpec:
     color: str = "#3366cc"
     # The map loads a layer's features only from this zoom on (big layers stay light).
     min_zoom: int = 0
+    # Big polygon layers reach the map as vector tiles (/tiles/), the others as OGC API features.
+    tiled: bool = False
+    # A code-list column whose list has colours: the map fills features with them.
+    color_by: str = ""
     geom_field: str = "geom"
     # Code-list columns: column name -> code-list model, so clients can show names with codes.
     code_lists: dict[str, type[models.Model]] = field(default_factory=dict)

@@ -9,6 +9,12 @@ def code_list_names(models_: set[type[models.Model]], *, language: str) -> dict[
     return {m: dict(m.objects.values_list("code", field)) for m in models_}
 
 
+def code_list_colors(models_: set[type[models.Model]]) -> dict[type, dict[str, str]]:
+    """{code-list model: {code: "#rrggbb"}} for code lists that carry a colour, one query each."""
+    return {m: dict(m.objects.values_list("code", "color")) for m in models_
+            if any(f.name == "color" for f in m._meta.fields)}
+
+
 def field_labels(spec: registry.LayerSpec, *, language: str) -> dict[str, str]:
     """Column name -> label: the model's Vietnamese verbose name, or the column name in English."""
     labels = {}

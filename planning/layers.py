@@ -15,5 +15,7 @@ register(LayerSpec(
     keywords=("quy hoạch", "zoning", "planning"),
     color="#8e44ad",
     min_zoom=12,
+    tiled=True,
+    color_by="planned_land_use_code",
     code_lists={"planned_land_use_code": LandUseCode},
 ))

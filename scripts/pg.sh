@@ -53,8 +53,12 @@ CONF
   printf 'postgres://geo:%s@127.0.0.1:%s/geo\n' "$password" "$port" > "$url_file"
 }
 
+# The port chosen when the cluster was created (GEO_PG_PORT then), as recorded in var/database.url.
+recorded_port() { [ -f "$url_file" ] && port=$(sed -E 's#^.*:([0-9]+)/[^/]*$#\1#' "$url_file"); true; }
+
 start() {
   [ -f "$data/PG_VERSION" ] || init
+  recorded_port
   if ! running; then
     as_server "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null \
       || fail "the server did not start; see var/log/postgres.log"
@@ -70,6 +74,6 @@ start() {
 case "${1:-}" in
   start) start ;;
   stop) if running; then as_server "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; echo "Embedded PostGIS stopped."; else echo "Embedded PostGIS is not running."; fi ;;
-  status) if running; then echo "running on 127.0.0.1:$port"; else echo "stopped"; exit 3; fi ;;
+  status) recorded_port; if running; then echo "running on 127.0.0.1:$port"; else echo "stopped"; exit 3; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

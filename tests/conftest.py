@@ -55,9 +55,9 @@ def platform_url(django_db_setup, django_db_blocker):
     deadline = time.monotonic() + 60
     while True:
         try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still starting its workers
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()

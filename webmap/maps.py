@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import folium
 from branca.element import JavascriptLink
@@ -26,24 +27,44 @@ class OfflineMap(folium.Map):
         super().render(**kwargs)
 
 
-class OgcApiLayer(JSCSSMixin, Layer):
-    """An overlay drawing an OGC API Features collection of the platform (see ogc-layer.js)."""
+@dataclass
+class Overlay:
+    """A layer as the map shows it: titles, field labels and code-list names in the page's language."""
+
+    spec: LayerSpec
+    title: str
+    labels: dict[str, str]
+    code_lists: dict[str, dict[str, str]]
+    colors: dict[str, str]
+
+
+class PlatformLayer(JSCSSMixin, Layer):
+    """An overlay reading one layer of the platform: vector tiles from /tiles/ for tiled layers,
+    OGC API features by bounding box otherwise (see static/webmap/layers.js)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.ogcFeatureLayer({{ this.items_url|tojson }}, {{ this.options|tojson }});
+        var {{ this.get_name() }} = {{ this.factory }}({{ this.url|tojson }}, {{ this.options|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, spec: LayerSpec, *, title: str, labels: dict, code_lists: dict, show: bool):
-        super().__init__(name=title, overlay=True, control=True, show=show)
-        self._name = "OgcApiLayer"
-        self.items_url = f"/ogcapi/collections/{spec.id}/items"
-        self.options = {"minZoom": spec.min_zoom, "color": spec.color, "title": title,
-                        "labels": labels, "codeLists": code_lists, "collection": spec.id}
+    def __init__(self, overlay: Overlay, *, show: bool):
+        super().__init__(name=overlay.title, overlay=True, control=True, show=show)
+        self._name = "PlatformLayer"
+        spec = overlay.spec
+        self.tiled = spec.tiled
+        self.factory = "L.platformTileLayer" if spec.tiled else "L.ogcFeatureLayer"
+        self.url = f"/tiles/{spec.id}/{{z}}/{{x}}/{{y}}.pbf" if spec.tiled else f"/ogcapi/collections/{spec.id}/items"
+        self.options = {"minZoom": spec.min_zoom, "color": spec.color, "title": overlay.title,
+                        "labels": overlay.labels, "codeLists": overlay.code_lists, "collection": spec.id,
+                        "colorBy": spec.color_by, "colors": overlay.colors}
 
     def render(self, **kwargs):
-        self.get_root().header.add_child(JavascriptLink(static("webmap/ogc-layer.js")), name="ogc_layer")
+        header = self.get_root().header
+        if self.tiled:
+            header.add_child(JavascriptLink(static("vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js")),
+                             name="vectorgrid")
+        header.add_child(JavascriptLink(static("webmap/layers.js")), name="platform_layers")
         super().render(**kwargs)
 
 
@@ -53,15 +74,17 @@ def _feature_collection(rows: list[dict], properties: tuple[str, ...]) -> dict:
          "properties": {k: row[k] for k in properties}} for row in rows]}
 
 
-def province_map(*, layers: list[tuple[LayerSpec, str, dict, dict]], boundaries: list[dict],
+def province_map(*, overlays: list[Overlay], boundaries: list[dict],
                  roads: list[dict], texts: dict, basemap_url: str = "", basemap_attribution: str = "") -> OfflineMap:
     """The map: a base drawn from the platform's own boundaries and roads (or a configured tile
-    URL on the province network), one switchable overlay per layer: (spec, title, labels, code lists)."""
+    URL on the province network), one switchable overlay per layer."""
     minx, miny, maxx, maxy = PROVINCE_BBOX
     fmap = OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
                       control_scale=True, min_zoom=7, max_zoom=19)
     if basemap_url:
         folium.TileLayer(basemap_url, attr=basemap_attribution, name=texts["external_base"], max_zoom=19).add_to(fmap)
+    # The base sits under every overlay (tiles included) and lets clicks through to them.
+    folium.map.CustomPane("base", z_index=150, pointer_events=False).add_to(fmap)
     base = folium.FeatureGroup(name=texts["base"], overlay=not basemap_url, control=not basemap_url)
     folium.GeoJson(
         _feature_collection([b for b in boundaries if b["level_id"] != "province"], ("gso_code", "name", "level_id")),
@@ -71,20 +94,21 @@ def province_map(*, layers: list[tuple[LayerSpec, str, dict, dict]], boundaries:
             "weight": 2 if f["properties"]["level_id"] == "district" else 0.6,
             "fillColor": "#f7f4ea", "fillOpacity": 0.5 if f["properties"]["level_id"] == "district" else 0,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "gso_code"], labels=False),
-        highlight_function=None,
         smooth_factor=1,
+        pane="base",
+        interactive=False,
     ).add_to(base)
     folium.GeoJson(
         _feature_collection(roads, ("name", "road_class_id")),
         name="roads",
         style_function=lambda f: {"color": "#e67e22" if f["properties"]["road_class_id"] == "national" else "#f0b27a",
                                   "weight": 3 if f["properties"]["road_class_id"] == "national" else 2},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        pane="base",
+        interactive=False,
     ).add_to(base)
     base.add_to(fmap)
-    for spec, title, labels, code_lists in layers:
-        OgcApiLayer(spec, title=title, labels=labels, code_lists=code_lists, show=spec.min_zoom < 10).add_to(fmap)
+    for overlay in overlays:
+        PlatformLayer(overlay, show=overlay.spec.min_zoom < 10).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap

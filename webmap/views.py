@@ -2,11 +2,11 @@ from django.conf import settings
 from django.shortcuts import render
 
 from layers import registry
-from layers.selectors import code_list_names, field_labels
+from layers.selectors import code_list_colors, code_list_names, field_labels
 from places.selectors import admin_boundaries_geojson
 from transport.selectors import roads_geojson
 
-from .maps import province_map
+from .maps import Overlay, province_map
 from .texts import TEXTS, language_of
 
 BASE_LAYERS = {"admin_units"}  # drawn as the base map, not as an overlay
@@ -18,13 +18,15 @@ def index(request):
     texts = TEXTS[language]
     specs = [s for s in registry.readable_layers(registry.roles_of(request.user)) if s.id not in BASE_LAYERS]
     names = code_list_names({m for s in specs for m in s.code_lists.values()}, language=language)
+    colors = code_list_colors({s.code_lists[s.color_by] for s in specs if s.color_by})
     overlays = [
-        (spec, spec.title_en if language == "en" else spec.title_vi, field_labels(spec, language=language),
-         {column: names[model] for column, model in spec.code_lists.items()})
+        Overlay(spec, spec.title_en if language == "en" else spec.title_vi, field_labels(spec, language=language),
+                {column: names[model] for column, model in spec.code_lists.items()},
+                colors.get(spec.code_lists.get(spec.color_by), {}))
         for spec in specs
     ]
     fmap = province_map(
-        layers=overlays,
+        overlays=overlays,
         boundaries=admin_boundaries_geojson(levels=("district", "commune")),
         roads=roads_geojson(classes=("national", "provincial")),
         texts=texts, basemap_url=settings.GEO_BASEMAP_URL, basemap_attribution=settings.GEO_BASEMAP_ATTRIBUTION,

@@ -6,7 +6,6 @@ the collection list, the OpenAPI document and every items URL of a caller withou
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import pygeoapi.api as core_api
@@ -17,6 +16,7 @@ from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
 from layers import registry
+from layers.access import read_denial
 
 from . import config
 
@@ -31,26 +31,6 @@ def api_for(request: HttpRequest) -> API:
     roles = registry.roles_of(request.user)
     visible = frozenset(spec.id for spec in registry.readable_layers(roles))
     return _api(visible, request.build_absolute_uri("/ogcapi"))
-
-
-def exception(status: int, code: str, description: str) -> HttpResponse:
-    """An OGC API exception document (JSON)."""
-    return HttpResponse(json.dumps({"code": code, "description": description}, ensure_ascii=False),
-                        status=status, content_type="application/json; charset=utf-8")
-
-
-def _denied(request: HttpRequest, collection_id: str) -> HttpResponse | None:
-    """404 for a collection the caller may not see when anonymous (as if it did not exist), 403 when
-    signed in without the role; None when the caller may read it or it is not a layer at all."""
-    try:
-        spec = registry.get(collection_id)
-    except KeyError:
-        return None
-    if spec.readable_by(registry.roles_of(request.user)):
-        return None
-    if request.user.is_authenticated:
-        return exception(403, "Forbidden", "Bạn không có quyền xem lớp dữ liệu này. / You may not read this layer.")
-    return exception(404, "NotFound", "Không tìm thấy lớp dữ liệu. / Collection not found.")
 
 
 def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool = False) -> HttpResponse:
@@ -84,29 +64,29 @@ def conformance(request):
 
 @require_safe
 def collections(request, collection_id: str | None = None):
-    if collection_id and (denied := _denied(request, collection_id)):
+    if collection_id and (denied := read_denial(request, collection_id)):
         return denied
     return _execute(request, core_api.describe_collections, collection_id)
 
 
 @require_safe
 def collection_schema(request, collection_id: str):
-    return _denied(request, collection_id) or _execute(request, core_api.get_collection_schema, collection_id)
+    return read_denial(request, collection_id) or _execute(request, core_api.get_collection_schema, collection_id)
 
 
 @require_safe
 def collection_queryables(request, collection_id: str):
-    return _denied(request, collection_id) or _execute(
+    return read_denial(request, collection_id) or _execute(
         request, itemtypes_api.get_collection_queryables, collection_id)
 
 
 @require_safe
 def collection_items(request, collection_id: str):
-    return _denied(request, collection_id) or _execute(
+    return read_denial(request, collection_id) or _execute(
         request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True)
 
 
 @require_safe
 def collection_item(request, collection_id: str, item_id: str):
-    return _denied(request, collection_id) or _execute(
+    return read_denial(request, collection_id) or _execute(
         request, itemtypes_api.get_collection_item, collection_id, item_id)

@@ -5,7 +5,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.contrib.gis.db.models.functions import PointOnSurface
 from playwright.sync_api import sync_playwright
+
+from land.models import Parcel
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -60,17 +63,27 @@ def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 600")
     page.screenshot(path=str(ARTIFACTS / "map-province.png"))
 
-    # Zoom to the heart of Đồng Xoài, switch parcels on: they come from /ogcapi/ by bbox.
+    # Switch the other overlays off, centre on a parcel of Đồng Xoài and switch parcels on: they
+    # come as vector tiles from /tiles/; clicking the parcel opens its panel.
+    for title in ("Đường giao thông", "Trường học", "Cơ sở y tế", "Điểm du lịch"):
+        control.get_by_text(title).click()
+    parcel = Parcel.objects.filter(commune__name="Phường Tân Phú").annotate(centre=PointOnSurface("geom")).first()
     map_var = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
-    with page.expect_response(lambda r: "/ogcapi/collections/parcels/items" in r.url and r.status == 200):
-        page.evaluate(f"window['{map_var}'].setView([11.535, 106.884], 17)")
+    with page.expect_response(lambda r: "/tiles/parcels/18/" in r.url and r.status == 200):
+        page.evaluate(f"window['{map_var}'].setView([{parcel.centre.y}, {parcel.centre.x}], 18)")
         control.get_by_text("Thửa đất").click()
-    page.wait_for_timeout(500)
-    page.mouse.click(640, 450)
+    page.wait_for_load_state("networkidle")
+    box = page.locator(".folium-map").bounding_box()
+    point = page.evaluate(f"window['{map_var}'].latLngToContainerPoint([{parcel.centre.y}, {parcel.centre.x}])")
+    x, y = box["x"] + point["x"], box["y"] + point["y"]
+    # Tiles are parsed and drawn after they arrive: wait until the parcel is drawn under the pointer.
+    page.wait_for_function(f"document.elementFromPoint({x}, {y}).closest('.leaflet-tile') !== null")
+    page.mouse.click(x, y)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()
-    assert "số thửa" in text and "loại đất" in text and "Đất" in text
+    assert "số thửa" in text and f"\t{parcel.parcel_no}\n" in text
+    assert f"{parcel.land_use_id} – {parcel.land_use.name_vi}" in text
     page.wait_for_timeout(400)  # let the popup fade in for the screenshot
     page.screenshot(path=str(ARTIFACTS / "map-parcel-popup.png"))
     assert page.outside_requests == []

@@ -3,22 +3,28 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from layers.ogcapi.config import committed_yaml, render_yaml
+from layers.docs import render_markdown
+from layers.ogcapi.config import render_yaml
 
 
 class Command(BaseCommand):
-    help = "Write pygeoapi-config.yml from the layer registry (--check: fail if the committed file differs)."
+    help = ("Write pygeoapi-config.yml and docs/layers.md from the layer registry "
+            "(--check: fail when the committed files differ).")
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="only compare; exit 1 when out of date")
 
     def handle(self, *args, check, **options):
-        path = Path(settings.PYGEOAPI_CONFIG_FILE)
-        wanted = render_yaml()
+        outputs = {Path(settings.PYGEOAPI_CONFIG_FILE): render_yaml(),
+                   Path(settings.BASE_DIR) / "docs" / "layers.md": render_markdown()}
+        stale = [path.name for path, text in outputs.items()
+                 if not path.exists() or path.read_text(encoding="utf-8") != text]
         if check:
-            if not path.exists() or committed_yaml() != wanted:
-                raise CommandError(f"{path.name} is out of date: run `python manage.py generate_pygeoapi_config`.")
-            self.stdout.write(f"{path.name} is up to date.")
+            if stale:
+                raise CommandError(f"out of date: {', '.join(stale)}; run `python manage.py generate_pygeoapi_config`.")
+            self.stdout.write("pygeoapi-config.yml and docs/layers.md are up to date.")
             return
-        path.write_text(wanted, encoding="utf-8")
-        self.stdout.write(f"Wrote {path.name} ({wanted.count('type: collection')} collections).")
+        for path, text in outputs.items():
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            self.stdout.write(f"Wrote {path.relative_to(settings.BASE_DIR)}")

@@ -1,6 +1,9 @@
-/* A Leaflet layer that shows an OGC API Features collection: it asks the platform's own
-   /ogcapi/ for the features inside the current view (bbox), from a minimum zoom on, and
-   replaces them when the view moves. Popups show attributes with code-list names. */
+/* The map's two kinds of overlay, both reading the platform itself:
+   - L.ogcFeatureLayer: an OGC API Features collection, fetched from /ogcapi/ for the current view
+     (bbox) from a minimum zoom on, replaced when the view moves (points and lines);
+   - L.platformTileLayer: vector tiles from /tiles/ (big polygon layers: parcels, zoning),
+     coloured by a code list when it has colours.
+   Popups show the attributes with their labels and code-list names. */
 (function () {
   "use strict";
 
@@ -8,6 +11,17 @@
     return String(value).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
+  }
+
+  function popupHtml(title, props, labels, codes) {
+    var rows = Object.keys(props).map(function (key) {
+      var value = props[key];
+      if (value === null || value === undefined || value === "") { return ""; }
+      if (codes[key] && codes[key][value]) { value = value + " – " + codes[key][value]; }
+      if (typeof value === "number" && !Number.isInteger(value)) { value = value.toLocaleString(undefined, {maximumFractionDigits: 1}); }
+      return "<tr><th>" + escapeHtml(labels[key] || key) + "</th><td>" + escapeHtml(value) + "</td></tr>";
+    }).join("");
+    return "<strong>" + escapeHtml(title) + "</strong><table class=\"popup\">" + rows + "</table>";
   }
 
   L.OgcFeatureLayer = L.GeoJSON.extend({
@@ -40,15 +54,7 @@
     },
 
     _bindPopup: function (feature, layer) {
-      var props = feature.properties || {}, labels = this.options.labels, codes = this.options.codeLists;
-      var rows = Object.keys(props).map(function (key) {
-        var value = props[key];
-        if (value === null || value === "") { return ""; }
-        if (codes[key] && codes[key][value]) { value = value + " – " + codes[key][value]; }
-        if (typeof value === "number" && !Number.isInteger(value)) { value = value.toLocaleString(undefined, {maximumFractionDigits: 1}); }
-        return "<tr><th>" + escapeHtml(labels[key] || key) + "</th><td>" + escapeHtml(value) + "</td></tr>";
-      }).join("");
-      layer.bindPopup("<strong>" + escapeHtml(this.options.title) + "</strong><table class=\"popup\">" + rows + "</table>");
+      layer.bindPopup(popupHtml(this.options.title, feature.properties || {}, this.options.labels, this.options.codeLists));
     },
 
     _refresh: function () {
@@ -82,4 +88,22 @@
   });
 
   L.ogcFeatureLayer = function (itemsUrl, options) { return new L.OgcFeatureLayer(itemsUrl, options); };
+
+  L.platformTileLayer = function (tileUrl, options) {
+    var colors = options.colors || {}, colorBy = options.colorBy, layerStyles = {};
+    layerStyles[options.collection] = function (properties) {
+      var fill = (colorBy && colors[properties[colorBy]]) || options.color;
+      return {color: options.color, weight: 0.8, fill: true, fillColor: fill, fillOpacity: 0.55};
+    };
+    var layer = L.vectorGrid.protobuf(tileUrl, {
+      vectorTileLayerStyles: layerStyles, interactive: true, minZoom: options.minZoom, maxZoom: 22,
+      maxNativeZoom: 20, getFeatureId: function (f) { return f.id; },
+    });
+    layer.on("click", function (e) {
+      L.popup().setLatLng(e.latlng)
+        .setContent(popupHtml(options.title, e.layer.properties || {}, options.labels, options.codeLists))
+        .openOn(layer._map);
+    });
+    return layer;
+  };
 })();

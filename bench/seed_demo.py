@@ -1,0 +1,95 @@
+"""Benchmark: `seed_demo --parcels N` (default 1,000,000) against the physical limit, a raw
+`COPY ... FROM` of the same parcel rows into an identical table, in the same run.
+
+Runs in its own database (<name>_bench on the same server, dropped afterwards unless --keep),
+never in the platform's.
+Prints wall time, rows/s, the child's peak memory and the ratio seed / raw COPY for the parcels.
+    .venv/bin/python bench/seed_demo.py [--parcels 1000000]
+"""
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dj_database_url
+import psycopg2
+from psycopg2 import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def base_url() -> str:
+    url = os.environ.get("DATABASE_URL") or (ROOT / "var" / "database.url").read_text().strip()
+    return url
+
+
+def connect(cfg: dict, dbname: str):
+    return psycopg2.connect(host=cfg["HOST"], port=cfg["PORT"], user=cfg["USER"], password=cfg["PASSWORD"],
+                            dbname=dbname)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parcels", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+    args = parser.parse_args()
+
+    url = base_url()
+    cfg = dj_database_url.parse(url)
+    bench_db = f"{cfg['NAME']}_bench"
+    admin = connect(cfg, "postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(bench_db)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_db)))
+    admin.close()
+    env = {**os.environ, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + bench_db}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True)
+
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(manage + ["seed_demo", "--parcels", str(args.parcels), "-v0"], env=env, check=True)
+    seed_s = time.perf_counter() - started
+    peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+
+    conn = connect(cfg, bench_db)
+    columns = "commune_code, map_sheet_no, parcel_no, land_use_code, address, geom"
+    with tempfile.TemporaryDirectory() as tmp, conn, conn.cursor() as cur:
+        dump = Path(tmp) / "parcels.tsv"
+        with open(dump, "w", encoding="utf-8") as f:
+            cur.copy_expert(f"COPY (SELECT {columns} FROM land_parcel ORDER BY id) TO STDOUT", f)
+        cur.execute("CREATE TABLE bench_parcel (LIKE land_parcel INCLUDING ALL)")
+        cur.execute("ALTER TABLE bench_parcel ADD FOREIGN KEY (commune_code) REFERENCES places_adminunit (gso_code), "
+                    "ADD FOREIGN KEY (land_use_code) REFERENCES land_landusecode (code)")
+        conn.commit()
+        started = time.perf_counter()
+        with open(dump, encoding="utf-8") as f:
+            cur.copy_expert(f"COPY bench_parcel ({columns}) FROM STDIN", f)
+        conn.commit()
+        copy_s = time.perf_counter() - started
+        cur.execute("SELECT count(*) FROM bench_parcel")
+        copied = cur.fetchone()[0]
+    conn.close()
+
+    print(f"seed_demo --parcels {args.parcels:,}: {seed_s:.1f} s for the whole province "
+          f"({args.parcels / seed_s:,.0f} parcels/s), peak memory {peak_mb:,.0f} MB")
+    print(f"raw COPY of the same {copied:,} parcel rows into an identical table: {copy_s:.1f} s "
+          f"({copied / copy_s:,.0f} rows/s)")
+    print(f"ratio seed_demo / raw COPY: {seed_s / copy_s:.2f}x")
+    if args.keep:
+        print(f"(benchmark database {bench_db} kept; drop it when done)")
+        return
+    admin = connect(cfg, "postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(bench_db)))
+    admin.close()
+
+
+if __name__ == "__main__":
+    main()
