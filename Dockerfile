@@ -2,13 +2,15 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 \
+ && apt-get install -y --no-install-recommends gdal-bin libgdal-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build-only \
+    python manage.py collectstatic --noinput -v0
 RUN useradd --system --home /app geo && mkdir -p /app/var && chown geo /app/var
 USER geo
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py seed_demo --if-empty && python manage.py collectstatic --noinput -v0 && exec gunicorn geo.wsgi --bind 0.0.0.0:8000 --workers ${WORKERS:-3} --timeout 120 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py seed_demo --if-empty && exec gunicorn geo.wsgi --bind 0.0.0.0:8000 --workers ${WORKERS:-3} --preload --timeout 120 --access-logfile -"]

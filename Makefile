@@ -22,7 +22,7 @@ run: setup db
 	@$(PY) manage.py collectstatic --noinput -v0
 	@printf '\nBình Phước spatial platform on http://%s:%s/\n  Map (bản đồ):  http://%s:%s/\n  OGC API:       http://%s:%s/ogcapi/\n  Admin:         http://%s:%s/admin/  (create an account: .venv/bin/python manage.py createsuperuser)\n  Health:        http://%s:%s/healthz\nStop with Ctrl-C; `make stop` stops the embedded database.\n\n' \
 	  $(HOST) $(PORT) $(HOST) $(PORT) $(HOST) $(PORT) $(HOST) $(PORT) $(HOST) $(PORT)
-	@exec .venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120 \
+	@exec .venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --timeout 120 \
 	  --access-logfile - --error-logfile -
 
 test:

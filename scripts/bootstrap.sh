@@ -38,7 +38,7 @@ stamp=.venv/.requirements.sha256
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing Python packages from requirements.txt"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt \
+  .venv/bin/pip install -qq --disable-pip-version-check -r requirements.txt \
     || fail "pip could not install requirements.txt (see the error above)."
   echo "$want" > "$stamp"
 fi

@@ -1,0 +1,17 @@
+"""Administrators keep the code lists (land-use codes, school levels ...) in the admin: every
+concrete CodeListEntry model is registered here, so a new code list appears without extra code."""
+from django.apps import apps
+from django.contrib import admin
+
+from .models import CodeListEntry
+
+
+class CodeListAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_vi", "name_en", "sort_order")
+    search_fields = ("code", "name_vi", "name_en")
+    ordering = ("sort_order", "code")
+
+
+for model in apps.get_models():
+    if issubclass(model, CodeListEntry):
+        admin.site.register(model, CodeListAdmin)
