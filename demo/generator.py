@@ -30,6 +30,17 @@ def lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+UNIT_TYPES = ("Thành phố ", "Thị xã ", "Huyện ", "Thị trấn ", "Phường ", "Xã ")
+
+
+def without_unit_type(name: str) -> str:
+    """'Huyện Lộc Ninh' -> 'Lộc Ninh'."""
+    for prefix in UNIT_TYPES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
 def as_multipolygon(geom) -> MultiPolygon:
     if isinstance(geom, MultiPolygon):
         return geom
@@ -60,10 +71,7 @@ class Commune:
 
     @property
     def short_name(self) -> str:
-        for prefix in ("Thị trấn ", "Phường ", "Xã "):
-            if self.name.startswith(prefix):
-                return self.name[len(prefix):]
-        return self.name
+        return without_unit_type(self.name)
 
 
 @dataclass
@@ -76,10 +84,7 @@ class District:
 
     @property
     def short_name(self) -> str:
-        for prefix in ("Thành phố ", "Thị xã ", "Huyện "):
-            if self.name.startswith(prefix):
-                return self.name[len(prefix):]
-        return self.name
+        return without_unit_type(self.name)
 
 
 @dataclass

@@ -88,3 +88,13 @@ def test_code_list_columns_point_at_code_list_tables():
         for column, model in spec.code_lists.items():
             assert column in columns, f"{spec.id}: no column {column}"
             assert columns[column].related_model is model, f"{spec.id}.{column} is not a foreign key to {model}"
+
+
+def test_every_geometry_model_is_a_registered_layer():
+    from django.apps import apps
+    from django.contrib.gis.db.models import GeometryField
+
+    registered = {spec.model for spec in registry.all_layers()}
+    for model in apps.get_models():
+        if any(isinstance(f, GeometryField) for f in model._meta.fields):
+            assert model in registered, f"{model.__name__} has a geometry but no layer spec"
