@@ -15,6 +15,13 @@ register(LayerSpec(
     color="#b5651d",
     min_zoom=15,
     tiled=True,
+    field_aliases={
+        "commune_code": ("ma_xa", "maxa", "ma_dvhc", "xa"),
+        "map_sheet_no": ("so_to", "soto", "to_ban_do", "shbando", "so_hieu_to"),
+        "parcel_no": ("so_thua", "sothua", "shthua", "thua"),
+        "land_use_code": ("loai_dat", "loaidat", "mdsd", "kyhieumdsd", "ma_loai_dat", "mucdichsd"),
+        "address": ("dia_chi", "diachi"),
+    },
     color_by="land_use_code",
     code_lists={"land_use_code": LandUseCode},
 ))

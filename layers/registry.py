@@ -44,6 +44,8 @@ class LayerSpec:
     # A code-list column whose list has colours: the map fills features with them.
     color_by: str = ""
     geom_field: str = "geom"
+    # Other names officers' files use for a column (matched ignoring case and diacritics).
+    field_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Code-list columns: column name -> code-list model, so clients can show names with codes.
     code_lists: dict[str, type[models.Model]] = field(default_factory=dict)
 

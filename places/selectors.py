@@ -14,3 +14,9 @@ def admin_boundaries_geojson(*, levels: tuple[str, ...], tolerance_deg: float = 
         .values("gso_code", "name", "level_id", "geojson")
         .order_by("level__sort_order", "gso_code")
     )
+
+
+def admin_unit_wkb(gso_code: str) -> bytes | None:
+    """The boundary of a unit (EPSG:4326) as WKB, or None when no unit has that GSO code."""
+    unit = AdminUnit.objects.filter(gso_code=gso_code).only("geom").first()
+    return bytes(unit.geom.wkb) if unit else None

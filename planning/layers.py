@@ -16,6 +16,16 @@ register(LayerSpec(
     color="#8e44ad",
     min_zoom=12,
     tiled=True,
+    field_aliases={
+        "zone_code": ("ky_hieu", "kyhieu", "ma_o", "o_quy_hoach"),
+        "planned_land_use_code": ("loai_dat_qh", "mdsd_qh", "chuc_nang", "land_use"),
+        "plan_name": ("do_an", "ten_do_an", "ten_qh"),
+        "decision_no": ("so_qd", "quyet_dinh", "qd_phe_duyet"),
+        "decision_date": ("ngay_qd", "ngay_phe_duyet"),
+        "max_floors": ("tang_cao", "so_tang"),
+        "max_height_m": ("chieu_cao",),
+        "building_density_pct": ("mat_do", "mdxd", "mat_do_xd"),
+    },
     color_by="planned_land_use_code",
     code_lists={"planned_land_use_code": LandUseCode},
 ))

@@ -24,12 +24,3 @@ TEXTS = {
         "skip": "Skip to the map",
     },
 }
-LANGUAGES = tuple(TEXTS)
-
-
-def language_of(request) -> str:
-    """?lang= wins, then the lang cookie, then Vietnamese."""
-    for candidate in (request.GET.get("lang"), request.COOKIES.get("lang")):
-        if candidate in TEXTS:
-            return candidate
-    return "vi"

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.shortcuts import render
 
+from geo.i18n import language_of, remember_language
 from layers import registry
 from layers.selectors import code_list_colors, code_list_names, field_labels
 from places.selectors import admin_boundaries_geojson
 from transport.selectors import roads_geojson
 
 from .maps import Overlay, province_map
-from .texts import TEXTS, language_of
+from .texts import TEXTS
 
 BASE_LAYERS = {"admin_units"}  # drawn as the base map, not as an overlay
 
@@ -37,6 +38,4 @@ def index(request):
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
         "map_header": figure.header.render(), "map_html": figure.html.render(), "map_script": figure.script.render(),
     })
-    if request.GET.get("lang") in TEXTS:
-        response.set_cookie("lang", language, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
+    return remember_language(request, response)

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "tiles",
     "webmap",
     "demo",
+    "importers",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +48,7 @@ WSGI_APPLICATION = "geo.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "geo" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -103,3 +104,21 @@ LOGGING = {
 # Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial-reference strings.
 # Django never parses user-supplied SRS text here: uploaded files' CRS go through pyproj/pyogrio.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# File imports (importers/): where uploads, reject files and rasters live, and what is refused.
+GEO_IMPORT_DIR = VAR_DIR / "imports"
+GEO_RASTER_DIR = VAR_DIR / "rasters"
+GEO_IMPORT_LIMITS = {
+    "max_file_bytes": int(os.environ.get("GEO_IMPORT_MAX_FILE_BYTES", 2 * 1024**3)),
+    "max_archive_entries": 2000,
+    "max_uncompressed_bytes": int(os.environ.get("GEO_IMPORT_MAX_UNCOMPRESSED_BYTES", 8 * 1024**3)),
+    "max_compression_ratio": 200.0,
+    "max_raster_pixels": int(os.environ.get("GEO_IMPORT_MAX_RASTER_PIXELS", 1_000_000_000)),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2  # larger uploads stream to a temporary file
+# Web imports run in a background thread (off in tests, where they run inside the request).
+GEO_IMPORT_BACKGROUND = True
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/data/"
+LOGOUT_REDIRECT_URL = "/"

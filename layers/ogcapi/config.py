@@ -107,9 +107,24 @@ def _fill(node, values: dict):
     return node
 
 
-def load(*, base_url: str, collection_ids: set[str] | None = None) -> dict:
+def coverage_resource(title: str, kind_label: str, path: str, bbox: tuple) -> dict:
+    """A raster of the catalogue as a pygeoapi coverage collection (rasterio provider, COG file)."""
+    return {
+        "type": "collection",
+        "title": title,
+        "description": kind_label,
+        "keywords": ["raster", kind_label],
+        "links": [],
+        "extents": {"spatial": {"bbox": list(bbox), "crs": CRS84}},
+        "providers": [{"type": "coverage", "name": "rasterio", "data": path,
+                       "format": {"name": "GTiff", "mimetype": "application/x-geotiff"}}],
+    }
+
+
+def load(*, base_url: str, collection_ids: set[str] | None = None, coverages: list[dict] = ()) -> dict:
     """The committed configuration made concrete for this process: the current database (the
-    test database under pytest), `base_url` for links, only `collection_ids` when given."""
+    test database under pytest), `base_url` for links, only `collection_ids` when given, plus
+    the raster `coverages` (resources from coverage_resource) of the catalogue."""
     db = connection.settings_dict
     values = {
         "DB_HOST": db["HOST"] or "localhost", "DB_PORT": str(db["PORT"] or 5432), "DB_NAME": db["NAME"],
@@ -120,4 +135,6 @@ def load(*, base_url: str, collection_ids: set[str] | None = None) -> dict:
     config = _fill(yaml.safe_load(committed_yaml()), values)
     if collection_ids is not None:
         config["resources"] = {k: v for k, v in config["resources"].items() if k in collection_ids}
+    for coverage in coverages:
+        config["resources"][coverage["id"]] = coverage_resource(**{k: v for k, v in coverage.items() if k != "id"})
     return copy.deepcopy(config)

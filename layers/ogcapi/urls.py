@@ -19,6 +19,7 @@ urlpatterns = [
     re_path(rf"^collections/{ID}/queryables/?$", views.collection_queryables, name="ogcapi-queryables"),
     re_path(rf"^collections/{ID}/items/?$", views.collection_items, name="ogcapi-items"),
     re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/?$", views.collection_item, name="ogcapi-item"),
+    re_path(rf"^collections/{ID}/coverage/?$", views.collection_coverage, name="ogcapi-coverage"),
     # pygeoapi's own stylesheet and logo, used by its HTML pages.
     re_path(r"^static/(?P<path>.+)$", serve, {"document_root": Path(pygeoapi.__file__).parent / "static"}),
 ]

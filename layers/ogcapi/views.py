@@ -9,12 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pygeoapi.api as core_api
+import pygeoapi.api.coverages as coverages_api
 import pygeoapi.api.itemtypes as itemtypes_api
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
+from importers.selectors import raster_coverages
 from layers import registry
 from layers.access import read_denial
 
@@ -22,15 +24,17 @@ from . import config
 
 
 @lru_cache(maxsize=32)
-def _api(collection_ids: frozenset[str], base_url: str) -> API:
-    cfg = config.load(base_url=base_url, collection_ids=set(collection_ids))
+def _api(collection_ids: frozenset[str], base_url: str, coverages: tuple[tuple, ...]) -> API:
+    cfg = config.load(base_url=base_url, collection_ids=set(collection_ids),
+                      coverages=[dict(zip(("id", "title", "kind_label", "path", "bbox"), c)) for c in coverages])
     return API(cfg, get_oas(cfg))
 
 
 def api_for(request: HttpRequest) -> API:
+    """The API for the caller's role set; rebuilt when the raster catalogue changes."""
     roles = registry.roles_of(request.user)
     visible = frozenset(spec.id for spec in registry.readable_layers(roles))
-    return _api(visible, request.build_absolute_uri("/ogcapi"))
+    return _api(visible, request.build_absolute_uri("/ogcapi"), raster_coverages())
 
 
 def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool = False) -> HttpResponse:
@@ -84,6 +88,11 @@ def collection_queryables(request, collection_id: str):
 def collection_items(request, collection_id: str):
     return read_denial(request, collection_id) or _execute(
         request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True)
+
+
+@require_safe
+def collection_coverage(request, collection_id: str):
+    return _execute(request, coverages_api.get_collection_coverage, collection_id, skip_valid_check=True)
 
 
 @require_safe

@@ -1,0 +1,18 @@
+from .models import ImportRecord, RasterCoverage
+
+
+def raster_coverages() -> tuple[tuple, ...]:
+    """The raster catalogue, hashable: (id, title, kind label, COG path, EPSG:4326 bbox) per raster.
+    One query; the OGC API rebuilds its configuration when this changes."""
+    return tuple(
+        (c.coverage_id, c.title, c.get_kind_display(), c.path, tuple(round(v, 6) for v in c.extent.extent))
+        for c in RasterCoverage.objects.order_by("coverage_id").only("coverage_id", "title", "kind", "path", "extent")
+    )
+
+
+def recent_imports(*, user=None, limit: int = 50):
+    """The latest import records (of `user` when given), newest first."""
+    records = ImportRecord.objects.select_related("user").order_by("-started_at")
+    if user is not None:
+        records = records.filter(user=user)
+    return records[:limit]

@@ -1,0 +1,342 @@
+"""Importing a file into a layer: read in batches, check every row, COPY the good ones into a staging
+table, check them against the layer in SQL, then write all of them or nothing."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import shapely
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from psycopg2 import sql
+
+from layers import registry
+from layers.registry import LayerSpec
+
+from .fields import RowConverter, match_fields, target_fields
+from .geometry import GeometryChecker
+from .models import ImportRecord
+from .safety import ImportRejected
+from .sources import Source, crs_label, open_vector
+
+MODES = ("append", "replace", "upsert")
+STAGING = "import_staging"
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class ImportOptions:
+    layer: str | None = None  # layer inside a GeoPackage / archive, sheet of a workbook
+    crs: str | None = None  # the file's CRS when it has none (or a wrong one)
+    encoding: str | None = None  # utf-8, cp1258, vni, tcvn3
+    mapping: dict[str, str] = field(default_factory=dict)  # target column -> source field
+    mode: str = "append"
+    key: tuple[str, ...] = ()  # columns identifying a feature for upsert
+    dry_run: bool = False
+    skip_invalid: bool = False
+    repair: bool = False
+    batch_size: int = 20_000
+    max_rows: int | None = None  # read only the first rows (the web preview)
+
+
+@dataclass
+class ImportReport:
+    record_id: int
+    status: str
+    source: dict
+    mapping: dict[str, str]
+    total: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    repaired: int = 0
+    reasons: list[tuple[int, str]] = field(default_factory=list)  # first rejects: (row, reason)
+    rejects_file: str = ""
+    message: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def written(self) -> bool:
+        return self.status == ImportRecord.Status.DONE
+
+
+class _Rollback(Exception):
+    """Leaves the transaction with nothing written (dry run, or rejects without --skip-invalid)."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_options(spec: LayerSpec, options: ImportOptions) -> None:
+    if options.mode not in MODES:
+        raise ImportRejected(f"Cách ghi {options.mode!r} không hợp lệ; dùng {', '.join(MODES)}.")
+    columns = {t.column for t in target_fields(spec)}
+    if options.mode == "upsert":
+        if not options.key:
+            raise ImportRejected("upsert cần --key (ví dụ --key asset_code) (upsert needs --key).")
+        unknown = [k for k in options.key if k not in columns]
+        if unknown:
+            raise ImportRejected(f"--key: lớp {spec.id} không có cột {', '.join(unknown)}.")
+    if not 100 <= options.batch_size <= 200_000:
+        raise ImportRejected("batch size must be between 100 and 200,000")
+    if options.max_rows is not None and not options.dry_run:
+        raise ImportRejected("max_rows is for dry runs (previews) only")
+
+
+def layer_import(*, layer_id: str, path: Path, file_name: str | None = None, user=None,
+                 options: ImportOptions | None = None, progress: Progress | None = None) -> ImportReport:
+    """Import `path` into layer `layer_id`. All or nothing: a rejected row (unless skip_invalid), a
+    dry run, an error or a killed process leave the layer as it was. Every run is recorded."""
+    options = options or ImportOptions()
+    try:
+        spec = registry.get(layer_id)
+    except KeyError:
+        raise ImportRejected(f"Không có lớp {layer_id!r}; các lớp: "
+                             f"{', '.join(s.id for s in registry.all_layers())} (unknown layer).")
+    _check_options(spec, options)
+    path = Path(path)
+    record = ImportRecord.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None, layer_id=layer_id,
+        file_name=file_name or path.name, sha256=file_sha256(path), size_bytes=path.stat().st_size,
+        file_format="?", mode=options.mode,
+        options={k: v for k, v in options.__dict__.items() if k not in ("batch_size",)} | {"key": list(options.key)},
+    )
+    started = time.monotonic()
+    report = ImportReport(record.id, ImportRecord.Status.RUNNING, {}, {})
+    try:
+        source = open_vector(path, name=file_name, layer=options.layer, crs=options.crs, encoding=options.encoding)
+        report.source = source.describe()
+        record.file_format, record.source_crs, record.encoding = source.format, crs_label(source.crs), \
+            source.encoding.encoding
+        report.mapping = match_fields(source.fields, spec, options.mapping)
+        try:
+            with transaction.atomic():
+                _load(spec, source, report, options, record, progress)
+                if options.dry_run or (report.rejected and not options.skip_invalid):
+                    raise _Rollback
+        except _Rollback:
+            pass
+        if options.dry_run:
+            report.status = ImportRecord.Status.DRY_RUN
+            report.message = (f"Chạy thử: {report.total - report.rejected:,} dòng hợp lệ, {report.rejected:,} "
+                              f"dòng bị loại; không ghi gì (dry run, nothing written).")
+        elif report.rejected and not options.skip_invalid:
+            report.status = ImportRecord.Status.REJECTED
+            report.message = (f"{report.rejected:,} dòng không hợp lệ; không ghi gì. Sửa tệp, hoặc dùng "
+                              "--skip-invalid để chỉ nạp các dòng hợp lệ (invalid rows; nothing written).")
+            report.accepted = 0
+        else:
+            report.status = ImportRecord.Status.DONE
+            report.message = f"Đã nạp {report.accepted:,} dòng vào lớp {layer_id} (loaded)."
+    except ImportRejected as error:
+        report.status, report.message = ImportRecord.Status.REJECTED, str(error)
+        _finish(record, report, started)
+        raise
+    except DatabaseError as error:
+        report.status = ImportRecord.Status.FAILED
+        report.message = f"Cơ sở dữ liệu từ chối, không ghi gì: {error}".strip()
+        _finish(record, report, started)
+        raise ImportRejected(report.message) from error
+    _finish(record, report, started)
+    return report
+
+
+def _finish(record: ImportRecord, report: ImportReport, started: float) -> None:
+    report.duration_s = time.monotonic() - started
+    record.status, record.message = report.status, report.message
+    record.total, record.accepted, record.rejected = report.total, report.accepted, report.rejected
+    record.rejects_file = report.rejects_file
+    record.finished_at, record.duration_s = timezone.now(), report.duration_s
+    record.save()
+
+
+# -- loading ----------------------------------------------------------------------------------------
+
+def _copy_text(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
+
+
+class _Rejects:
+    """The rejects file (CSV, UTF-8 with BOM for Excel): row number, reason, then the row's fields."""
+
+    KEEP = 20  # reasons kept in the report itself
+
+    def __init__(self, record: ImportRecord, fields: list[str], report: ImportReport):
+        self.path = Path(settings.GEO_IMPORT_DIR) / str(record.id) / "rejects.csv"
+        self.fields, self.report, self.writer, self.file = fields, report, None, None
+
+    def add(self, row_number: int, reason: str, row: dict, geometry_wkt: str = "") -> None:
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = open(self.path, "w", encoding="utf-8-sig", newline="")
+            self.writer = csv.writer(self.file)
+            self.writer.writerow(["row", "reason", *self.fields, "geometry_wkt"])
+            self.report.rejects_file = str(self.path)
+        self.writer.writerow([row_number, reason, *(row.get(f, "") for f in self.fields), geometry_wkt])
+        self.report.rejected += 1
+        if len(self.report.reasons) < self.KEEP:
+            self.report.reasons.append((row_number, reason))
+
+    def close(self) -> None:
+        if self.file:
+            self.file.close()
+
+
+def _wkt(wkb) -> str:
+    try:
+        return shapely.to_wkt(shapely.from_wkb(wkb), rounding_precision=8) if wkb else ""
+    except shapely.errors.ShapelyError:
+        return ""
+
+
+def _load(spec: LayerSpec, source: Source, report: ImportReport, options: ImportOptions, record: ImportRecord,
+          progress: Progress | None) -> None:
+    converter = RowConverter(spec, report.mapping)
+    checker = GeometryChecker(source.crs, spec.geometry_type, repair=options.repair)
+    columns = [t.column for t in converter.fields]
+    geom = spec.geometry_field.column
+    rejects = _Rejects(record, source.fields, report)
+    table = sql.Identifier(spec.table)
+    staged = [sql.Identifier(c) for c in (*columns, geom)]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {staging}; CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                               "SELECT {cols} FROM {table} WITH NO DATA; ALTER TABLE {staging} ADD COLUMN _row integer")
+                       .format(staging=sql.Identifier(STAGING), cols=sql.SQL(", ").join(staged), table=table))
+        copy = sql.SQL("COPY {staging} ({cols}, _row) FROM STDIN").format(
+            staging=sql.Identifier(STAGING), cols=sql.SQL(", ").join(staged)).as_string(cursor.connection)
+        try:
+            for batch in source.batches(min(options.batch_size, options.max_rows or options.batch_size)):
+                if options.max_rows and report.total >= options.max_rows:
+                    break
+                checked = checker.check(batch.wkb)
+                report.repaired += checked.repaired
+                lines = io.StringIO()
+                for i, row in enumerate(batch.rows):
+                    number = batch.first_row + i
+                    values, problems = converter.convert(row)
+                    if checked.reasons[i]:
+                        problems.insert(0, checked.reasons[i])
+                    if problems:
+                        rejects.add(number, "; ".join(problems), row, _wkt(batch.wkb[i]))
+                        continue
+                    lines.write("\t".join(_copy_text(values[c]) for c in columns))
+                    lines.write(f"\t{checked.ewkb_hex[i]}\t{number}\n")
+                report.total += len(batch.rows)
+                lines.seek(0)
+                cursor.copy_expert(copy, lines)
+                if progress:
+                    progress(report.total, source.feature_count)
+            for number, reason, staged_row in _database_problems(cursor, spec, columns, options):
+                source_row = {report.mapping[c]: staged_row.get(c) for c in report.mapping}
+                rejects.add(number, reason, source_row, staged_row.get("_wkt", ""))
+                cursor.execute(sql.SQL("DELETE FROM {} WHERE _row = %s").format(sql.Identifier(STAGING)), [number])
+        finally:
+            rejects.close()
+        if options.dry_run or (report.rejected and not options.skip_invalid):
+            report.accepted = report.total - report.rejected
+            return
+        report.accepted = _write(cursor, spec, columns, list(report.mapping), options)
+
+
+def _unique_sets(spec: LayerSpec) -> list[tuple[str, ...]]:
+    """Column sets the layer keeps unique (besides its primary key)."""
+    model = spec.model
+    sets = [(f.column,) for f in model._meta.concrete_fields if f.unique and not f.primary_key]
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if fields and getattr(constraint, "condition", None) is None:
+            sets.append(tuple(model._meta.get_field(name).column for name in fields))
+    return sets
+
+
+def _staged_rows(cursor, where: sql.Composable, params=()) -> list[tuple[int, dict]]:
+    """Staged rows matching `where` (on alias s): (row number, values by column incl. _wkt)."""
+    cursor.execute(sql.SQL("SELECT s._row, row_to_json(s)::text, ST_AsText(s.geom) FROM {} AS s WHERE ").format(
+        sql.Identifier(STAGING)) + where + sql.SQL(" ORDER BY s._row"), params)
+    return [(row, {**json.loads(data), "_wkt": wkt or ""}) for row, data, wkt in cursor.fetchall()]
+
+
+def _database_problems(cursor, spec: LayerSpec, columns: list[str], options: ImportOptions):
+    """(row, reason, staged values) for rows the layer would refuse: duplicates of a unique column
+    set within the file or against features already in the layer, references to unknown units."""
+    table = sql.Identifier(spec.table)
+    staging = sql.Identifier(STAGING)
+    seen: set[int] = set()  # a row is reported once, for its first problem
+    for unique in _unique_sets(spec):
+        if not set(unique) <= set(columns):
+            continue
+        cols = sql.SQL(", ").join(sql.Identifier(c) for c in unique)
+        label = ", ".join(unique)
+        where = sql.SQL("s._row IN (SELECT _row FROM (SELECT _row, count(*) OVER (PARTITION BY {cols}) AS n "
+                        "FROM {staging}) AS d WHERE n > 1)").format(cols=cols, staging=staging)
+        for number, staged in _staged_rows(cursor, where):
+            if number not in seen:
+                seen.add(number)
+                yield number, f"trùng ({label}) với dòng khác trong tệp (duplicate in the file)", staged
+        if options.mode == "replace":
+            continue
+        same = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in unique)
+        if options.mode == "upsert":
+            if set(unique) == set(options.key):
+                continue  # these are the features being updated
+            same = same + sql.SQL(" AND NOT (") + sql.SQL(" AND ").join(
+                sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in options.key) + sql.SQL(")")
+        where = sql.SQL("EXISTS (SELECT 1 FROM {table} AS t WHERE ").format(table=table) + same + sql.SQL(")")
+        for number, staged in _staged_rows(cursor, where):
+            if number not in seen:
+                seen.add(number)
+                yield number, f"({label}) đã có trong lớp {spec.id} (already in the layer)", staged
+    for target in target_fields(spec):
+        if target.foreign is None or target.column not in columns:
+            continue
+        remote = target.field.target_field
+        where = sql.SQL("s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {other} AS o WHERE o.{key} = s.{col})").format(
+            col=sql.Identifier(target.column), other=sql.Identifier(target.foreign._meta.db_table),
+            key=sql.Identifier(remote.column))
+        for number, staged in _staged_rows(cursor, where):
+            if number not in seen:
+                seen.add(number)
+                yield number, (f"{target.column}: {staged.get(target.column)!r} không có trong "
+                               f"{target.foreign._meta.verbose_name} (unknown reference)"), staged
+
+
+def _write(cursor, spec: LayerSpec, columns: list[str], mapped: list[str], options: ImportOptions) -> int:
+    """Move the staged rows into the layer; an upsert updates only the columns the file maps."""
+    table, staging = sql.Identifier(spec.table), sql.Identifier(STAGING)
+    geom = spec.geometry_field.column
+    all_cols = sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, geom))
+    insert = sql.SQL("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} AS s").format(
+        table=table, cols=all_cols, staging=staging)
+    if options.mode == "replace":
+        cursor.execute(sql.SQL("DELETE FROM {}").format(table))
+    if options.mode != "upsert":
+        cursor.execute(insert)
+        return cursor.rowcount
+    same = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in options.key)
+    updated = [c for c in (*mapped, geom) if c not in options.key]
+    cursor.execute(sql.SQL("UPDATE {table} AS t SET {sets} FROM {staging} AS s WHERE ").format(
+        table=table, staging=staging,
+        sets=sql.SQL(", ").join(sql.SQL("{c} = s.{c}").format(c=sql.Identifier(c)) for c in updated)) + same)
+    count = cursor.rowcount
+    cursor.execute(insert + sql.SQL(" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE ").format(table=table)
+                   + same + sql.SQL(")"))
+    return count + cursor.rowcount
