@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from layers.models import CodeListEntry
@@ -121,67 +122,93 @@ def _date(value) -> dt.date:
     raise ValueProblem("không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)")
 
 
+_INTEGER_TYPES = ("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
+                  "BigIntegerField")
+
+
+def _bounds(field) -> tuple[float | None, float | None, list]:
+    """The field's Min/Max validators as numbers (checked inline: they run for every row), and
+    the other validators, run through Django."""
+    low = high = None
+    others = []
+    for validator in field.validators:
+        if isinstance(validator, MinValueValidator):
+            low = validator.limit_value if low is None else max(low, validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            high = validator.limit_value if high is None else min(high, validator.limit_value)
+        else:
+            others.append(validator)
+    return low, high, others
+
+
 class RowConverter:
     """Converts a source row to column values with the layer's own validators and code lists
-    (loaded once per import)."""
+    (loaded once per import; each column's converter is built once)."""
 
     def __init__(self, spec: LayerSpec, mapping: dict[str, str]):
         self.fields = target_fields(spec)  # unmapped columns get their default
         self.mapping = mapping
-        self.codes = {t.code_list: set(t.code_list.objects.values_list("code", flat=True))
-                      for t in self.fields if t.code_list}
+        self.defaults = {t.column: t.field.get_default() for t in self.fields if t.column not in mapping}
+        self.mapped = [(t, mapping[t.column], self._converter(t)) for t in self.fields if t.column in mapping]
 
     def convert(self, row: dict) -> tuple[dict[str, object], list[str]]:
-        values, problems = {}, []
-        for target in self.fields:
-            if target.column not in self.mapping:
-                values[target.column] = target.field.get_default()
-                continue
-            raw_value = row.get(self.mapping[target.column])
+        values, problems = dict(self.defaults), []
+        for target, source, convert in self.mapped:
+            raw_value = row.get(source)
             if isinstance(raw_value, str):
                 raw_value = unicodedata.normalize("NFC", raw_value).strip()
-            if raw_value in (None, ""):
+            if raw_value is None or raw_value == "":
                 if target.required:
                     problems.append(f"{target.column}: thiếu giá trị (missing value)")
                 else:
                     values[target.column] = None if target.field.null else ""
                 continue
             try:
-                values[target.column] = self._value(target, raw_value)
+                values[target.column] = convert(raw_value)
             except ValueProblem as problem:
                 problems.append(f"{target.column}: {raw_value!r} {problem}")
+            except ValidationError as error:
+                problems.append(f"{target.column}: {raw_value!r} {'; '.join(error.messages)}")
+            except (TypeError, ValueError):
+                problems.append(f"{target.column}: {raw_value!r} sai kiểu dữ liệu (wrong type)")
         return values, problems
 
-    def _value(self, target: TargetField, raw_value):
+    def _converter(self, target: TargetField):
         field = target.field
         if target.code_list:
-            code = str(raw_value).strip()
-            if code not in self.codes[target.code_list]:
-                raise ValueProblem(f"không có trong danh mục {target.code_list._meta.verbose_name} (unknown code)")
+            codes = set(target.code_list.objects.values_list("code", flat=True))
+            label = target.code_list._meta.verbose_name
+
+            def code(raw_value):
+                value = str(raw_value).strip()
+                if value not in codes:
+                    raise ValueProblem(f"không có trong danh mục {label} (unknown code)")
+                return value
             return code
         if target.foreign:
-            return str(_integer(raw_value)) if isinstance(raw_value, float) else str(raw_value).strip()
+            return lambda raw_value: str(_integer(raw_value)) if isinstance(raw_value, float) else str(raw_value).strip()
         internal = field.get_internal_type()
-        try:
-            if internal in ("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
-                            "BigIntegerField"):
-                value = _integer(raw_value)
-            elif internal == "FloatField":
-                value = _float(raw_value)
-            elif internal == "DateField":
-                value = _date(raw_value)
-            elif internal == "BooleanField":
-                value = str(raw_value).strip().lower() in ("1", "true", "t", "yes", "có", "x")
+        parse = {"FloatField": _float, "DateField": _date,
+                 "BooleanField": lambda v: str(v).strip().lower() in ("1", "true", "t", "yes", "có", "x")
+                 }.get(internal, _integer if internal in _INTEGER_TYPES else None)
+        low, high, others = _bounds(field)
+        choices = {c for c, _ in field.choices} if field.choices else None
+        max_length = field.max_length
+
+        def value(raw_value):
+            if parse is not None:
+                result = parse(raw_value)
             else:
-                value = _integer(raw_value) if isinstance(raw_value, float) and raw_value.is_integer() else raw_value
-                value = str(value)
-                if field.max_length and len(value) > field.max_length:
-                    raise ValueProblem(f"dài quá {field.max_length} ký tự")
-            field.run_validators(value)
-            if field.choices and value not in {c for c, _ in field.choices}:
-                raise ValueProblem(f"phải là một trong {', '.join(str(c) for c, _ in field.choices)}")
-        except ValidationError as error:
-            raise ValueProblem("; ".join(error.messages))
-        except (TypeError, ValueError):
-            raise ValueProblem("sai kiểu dữ liệu (wrong type)")
+                result = str(_integer(raw_value) if isinstance(raw_value, float) and raw_value.is_integer() else raw_value)
+                if max_length and len(result) > max_length:
+                    raise ValueProblem(f"dài quá {max_length} ký tự")
+            if low is not None and result < low:
+                raise ValueProblem(f"phải ≥ {low}")
+            if high is not None and result > high:
+                raise ValueProblem(f"phải ≤ {high}")
+            for validator in others:
+                validator(result)
+            if choices is not None and result not in choices:
+                raise ValueProblem(f"phải là một trong {', '.join(str(c) for c in choices)}")
+            return result
         return value

@@ -1,5 +1,6 @@
 """Checking and converting a batch of geometries to what a layer stores: EPSG:4326, 2D, valid, of the
-layer's type (single parts promoted to multi), inside the province. Vectorised with shapely 2."""
+layer's type (single parts promoted to multi), inside the province. Vectorised with shapely 2: the
+per-row Python work is only for the rows that fail."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,12 +11,10 @@ from pyproj import CRS, Transformer
 
 from layers.geometry import PROVINCE_BBOX, STORAGE_SRID
 
-# Accepted input types per stored type, and how a single part becomes the stored type.
-ACCEPTED = {
-    "MultiPolygon": {"Polygon", "MultiPolygon"},
-    "MultiLineString": {"LineString", "MultiLineString"},
-    "Point": {"Point"},
-}
+# Accepted input types per stored type (shapely type ids), and the dimension the layer keeps.
+TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon",
+              7: "GeometryCollection"}
+ACCEPTED = {"MultiPolygon": {3, 6}, "MultiLineString": {1, 5}, "Point": {0}}
 _DIMENSION = {"MultiPolygon": 2, "MultiLineString": 1, "Point": 0}
 
 
@@ -46,75 +45,73 @@ class GeometryChecker:
     def check(self, wkb: list[bytes | None]) -> GeometryResult:
         n = len(wkb)
         reasons: list[str | None] = [None] * n
+
+        def reject(mask: np.ndarray, why) -> None:
+            for i in np.flatnonzero(mask):
+                if reasons[i] is None:
+                    reasons[i] = why(i) if callable(why) else why
+
         raw = np.array([w if isinstance(w, (bytes, bytearray)) else None for w in wkb], dtype=object)
-        geoms = shapely.from_wkb(raw, on_invalid="ignore")
-        for i in range(n):
-            if wkb[i] is None:
-                reasons[i] = "không có hình học (no geometry)"
-            elif geoms[i] is None:
-                reasons[i] = "hình học không đọc được (unreadable geometry)"
-            elif shapely.is_empty(geoms[i]):
-                reasons[i] = "hình học rỗng (empty geometry)"
+        source = shapely.from_wkb(raw, on_invalid="ignore")
+        reject(np.array([w is None for w in wkb]), "không có hình học (no geometry)")
+        reject(shapely.is_missing(source), "hình học không đọc được (unreadable geometry)")
+        reject(shapely.is_empty(source), "hình học rỗng (empty geometry)")
+        source = shapely.force_2d(source)  # Z and M dropped
+        coords, index = shapely.get_coordinates(source, return_index=True)
+        reject(np.isin(np.arange(n), index[~np.isfinite(coords).all(axis=1)]),
+               "tọa độ NaN hoặc vô cực (NaN/Inf coordinates)")
+        types = shapely.get_type_id(source)
+        reject(~np.isin(types, list(ACCEPTED[self.target_type])) & ~shapely.is_missing(source),
+               lambda i: f"kiểu {TYPE_NAMES.get(int(types[i]), '?')} không hợp với lớp {self.target_type} "
+                         "(wrong geometry type)")
         ok = np.array([r is None for r in reasons])
-        geoms = np.where(ok, shapely.force_2d(np.where(ok, geoms, None)), None)  # Z and M dropped
-        coords, index = shapely.get_coordinates(geoms, return_index=True)
-        bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
-        for i in bad:
-            reasons[i] = "tọa độ NaN hoặc vô cực (NaN/Inf coordinates)"
-            geoms[i] = None
-        type_ids = shapely.get_type_id(geoms)
-        names = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon",
-                 7: "GeometryCollection"}
-        for i in range(n):
-            if reasons[i] is None and names.get(int(type_ids[i])) not in ACCEPTED[self.target_type]:
-                reasons[i] = (f"kiểu {names.get(int(type_ids[i]), '?')} không hợp với lớp {self.target_type} "
-                              "(wrong geometry type)")
-                geoms[i] = None
-        stored = self._to_storage(geoms)
+        stored = self._to_storage(np.where(ok, source, None))
+        coords, index = shapely.get_coordinates(stored, return_index=True)
+        broken = np.isin(np.arange(n), index[~np.isfinite(coords).all(axis=1)])
+        bounds = shapely.bounds(stored)
+        with np.errstate(invalid="ignore"):
+            out_of_range = (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+        reject(ok & broken, lambda i: self._outside_reason(
+            source[i], "tọa độ ngoài phạm vi của hệ tọa độ (coordinates out of range for the CRS)"))
+        reject(ok & out_of_range, lambda i: self._outside_reason(
+            source[i], "tọa độ ngoài phạm vi kinh/vĩ độ (coordinates out of range)"))
+        ok = np.array([r is None for r in reasons])
+        stored = np.where(ok, stored, None)
         repaired = 0
-        out: list[str | None] = [None] * n
-        for i in range(n):
-            if reasons[i] is not None:
-                continue
-            geom = stored[i]
-            if geom is None or not np.isfinite(shapely.get_coordinates(geom)).all():
-                reasons[i] = self._outside_reason(geoms[i], "tọa độ ngoài phạm vi của hệ tọa độ "
-                                                            "(coordinates out of range for the CRS)")
-                continue
-            xmin, ymin, xmax, ymax = shapely.bounds(geom)
-            if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-                reasons[i] = self._outside_reason(geoms[i], "tọa độ ngoài phạm vi kinh/vĩ độ (coordinates out of range)")
-                continue
-            if not shapely.is_valid(geom):
-                why = shapely.is_valid_reason(geom)
-                if not self.repair:
-                    reasons[i] = f"hình học không hợp lệ: {why} (invalid geometry)"
-                    continue
-                geom = self._repaired(geom)
-                if geom is None:
-                    reasons[i] = f"hình học không hợp lệ, không sửa được: {why} (invalid, cannot repair)"
-                    continue
+        for i in np.flatnonzero(ok & ~shapely.is_valid(stored)):
+            why = shapely.is_valid_reason(stored[i])
+            fixed = self._repaired(stored[i]) if self.repair else None
+            if fixed is None:
+                reasons[i] = (f"hình học không hợp lệ, không sửa được: {why} (invalid, cannot repair)" if self.repair
+                              else f"hình học không hợp lệ: {why} (invalid geometry)")
+                stored[i] = None
+            else:
+                stored[i] = fixed
                 repaired += 1
-            if not shapely.intersects(self.extent, shapely.envelope(geom)):
-                reasons[i] = self._outside_reason(geoms[i], "nằm ngoài phạm vi tỉnh (outside the province's extent)")
-                continue
-            if self.target_type.startswith("Multi") and not shapely.get_type_id(geom) in (5, 6):
-                geom = (shapely.multipolygons([geom]) if self.target_type == "MultiPolygon"
-                        else shapely.multilinestrings([geom]))
-            out[i] = shapely.to_wkb(shapely.set_srid(geom, STORAGE_SRID), hex=True, include_srid=True)
-        return GeometryResult(out, reasons, repaired)
+        ok = np.array([r is None for r in reasons])
+        outside = ok & ~shapely.intersects(self.extent, shapely.envelope(stored))
+        reject(outside, lambda i: self._outside_reason(source[i], "nằm ngoài phạm vi tỉnh (outside the province's extent)"))
+        ok &= ~outside
+        stored = np.where(ok, stored, None)
+        if self.target_type != "Point":
+            single = ok & np.isin(shapely.get_type_id(stored), (1, 3))
+            if single.any():
+                make = shapely.multipolygons if self.target_type == "MultiPolygon" else shapely.multilinestrings
+                stored[single] = make(stored[single], indices=np.arange(int(single.sum())))
+        hexes = shapely.to_wkb(shapely.set_srid(stored, STORAGE_SRID), hex=True, include_srid=True)
+        return GeometryResult([h if good else None for h, good in zip(hexes, ok)], reasons, repaired)
 
     def _repaired(self, geom):
         """make_valid, keeping only the parts of the layer's dimension; None when nothing is left."""
         fixed = shapely.make_valid(geom)
-        parts = [p for p in shapely.get_parts(fixed) if shapely.get_dimensions(p) == _DIMENSION[self.target_type]]
+        parts = [q for p in shapely.get_parts(fixed) if shapely.get_dimensions(p) == _DIMENSION[self.target_type]
+                 for q in shapely.get_parts(p)]
         if not parts:
             return None
         if self.target_type == "MultiPolygon":
-            polygons = [q for p in parts for q in shapely.get_parts(p)]
-            return shapely.multipolygons(polygons)
+            return shapely.multipolygons(parts)
         if self.target_type == "MultiLineString":
-            return shapely.multilinestrings([q for p in parts for q in shapely.get_parts(p)])
+            return shapely.multilinestrings(parts)
         return parts[0]
 
     def _outside_reason(self, source_geom, otherwise: str) -> str:

@@ -165,6 +165,8 @@ def _finish(record: ImportRecord, report: ImportReport, started: float) -> None:
 # -- loading ----------------------------------------------------------------------------------------
 
 def _copy_text(value) -> str:
+    if type(value) is int:
+        return str(value)
     if value is None:
         return r"\N"
     if isinstance(value, bool):
@@ -245,10 +247,13 @@ def _load(spec: LayerSpec, source: Source, report: ImportReport, options: Import
                 cursor.copy_expert(copy, lines)
                 if progress:
                     progress(report.total, source.feature_count)
+            refused = []
             for number, reason, staged_row in _database_problems(cursor, spec, columns, options):
                 source_row = {report.mapping[c]: staged_row.get(c) for c in report.mapping}
                 rejects.add(number, reason, source_row, staged_row.get("_wkt", ""))
-                cursor.execute(sql.SQL("DELETE FROM {} WHERE _row = %s").format(sql.Identifier(STAGING)), [number])
+                refused.append(number)
+            if refused:
+                cursor.execute(sql.SQL("DELETE FROM {} WHERE _row = ANY(%s)").format(sql.Identifier(STAGING)), [refused])
         finally:
             rejects.close()
         if options.dry_run or (report.rejected and not options.skip_invalid):
