@@ -4,7 +4,8 @@ GDAL's `ogr2ogr -f PostgreSQL` (COPY mode) on the same file, in the same run, sa
 Steps, in a database of its own (<name>_bench, dropped afterwards unless --keep):
   1. seed_demo --parcels N, then export_layer parcels to a GeoPackage (timed too);
   2. import_layer parcels FILE --mode replace (all checks, constraints, computed area, GiST index);
-  3. ogr2ogr -f PostgreSQL with PG_USE_COPY into a new table with a GiST index (no checks).
+  3. ogr2ogr -f PostgreSQL with PG_USE_COPY into a new table with a GiST index (no checks);
+  4. a raw COPY of the same rows into a table identical to land_parcel (the physical limit).
 Prints wall time, rows/s, peak memory of each child and the ratio import_layer / ogr2ogr.
     .venv/bin/python bench/import_parcels.py [--parcels 1000000] [--keep]
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 import dj_database_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_demo import ROOT, base_url, connect  # noqa: E402  (bench/ is not a package)
+from seed_demo import ROOT, base_url, connect, raw_copy_seconds  # noqa: E402  (bench/ is not a package)
 from psycopg2 import sql  # noqa: E402
 
 
@@ -75,6 +76,7 @@ def main():
         with conn, conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM land_parcel), (SELECT count(*) FROM ogr_parcels)")
             ours, theirs = cur.fetchone()
+        copy_s, _ = raw_copy_seconds(conn)
         conn.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -83,7 +85,10 @@ def main():
           f"peak {export_mb:,.0f} MB, file {size_mb:,.0f} MB")
     print(f"import_layer (replace, all checks): {import_s:.1f} s ({ours / import_s:,.0f} rows/s), peak {import_mb:,.0f} MB")
     print(f"ogr2ogr -f PostgreSQL (COPY):       {ogr_s:.1f} s ({theirs / ogr_s:,.0f} rows/s), peak {ogr_mb:,.0f} MB")
+    print(f"raw COPY into an identical land_parcel (its checks, area, indexes): {copy_s:.1f} s "
+          f"({ours / copy_s:,.0f} rows/s): the physical limit for this table")
     print(f"ratio import_layer / ogr2ogr: {import_s / ogr_s:.2f}x  (rows: {ours:,} vs {theirs:,})")
+    print(f"ratio import_layer / raw COPY into the same table: {import_s / copy_s:.2f}x")
     if args.keep:
         print(f"(benchmark database {bench_db} kept)")
         return
