@@ -49,10 +49,16 @@ def target_fields(spec: LayerSpec) -> list[TargetField]:
     return result
 
 
-def match_fields(source_fields: list[str], spec: LayerSpec, explicit: dict[str, str]) -> dict[str, str]:
+def missing_required(spec: LayerSpec, mapping: dict[str, str]) -> list[TargetField]:
+    return [t for t in target_fields(spec) if t.required and t.column not in mapping]
+
+
+def match_fields(source_fields: list[str], spec: LayerSpec, explicit: dict[str, str], *,
+                 require: bool = True) -> dict[str, str]:
     """{target column: source field}: explicit `--map target=source` first, then names that agree
     ignoring case and diacritics (column name, Django field name, Vietnamese label, the layer's
-    aliases). Refuses unknown targets/sources in `explicit` and missing required columns."""
+    aliases). Refuses unknown targets/sources in `explicit`, and missing required columns unless
+    `require` is off (the web page then lets the officer map them)."""
     targets = {t.column: t for t in target_fields(spec)}
     by_norm = {}
     for source in source_fields:
@@ -79,9 +85,9 @@ def match_fields(source_fields: list[str], spec: LayerSpec, explicit: dict[str, 
                 mapping[column] = source
                 taken.add(source)
                 break
-    missing = [t.label for c, t in targets.items() if t.required and c not in mapping]
-    if missing:
-        raise ImportRejected(f"Thiếu cột bắt buộc: {', '.join(missing)}; dùng --map cột=trường "
+    missing = missing_required(spec, mapping)
+    if missing and require:
+        raise ImportRejected(f"Thiếu cột bắt buộc: {', '.join(t.label for t in missing)}; dùng --map cột=trường "
                              f"(required columns not found in the file).")
     return mapping
 

@@ -17,14 +17,14 @@ from layers import registry
 from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
-from .fields import target_fields
+from .fields import match_fields, missing_required, target_fields
 from .jobs import new_token, read_state, start_import, valid_token
 from .models import ImportRecord, RasterCoverage
 from .rasters import raster_import
 from .safety import ImportRejected
 from .selectors import recent_imports
 from .services import MODES, ImportOptions, layer_import
-from .sources import EncodingUnsure, safe_file_name
+from .sources import EncodingUnsure, open_vector, safe_file_name
 from .texts import TEXTS
 from .vnencodings import ENCODINGS
 
@@ -53,7 +53,8 @@ def _upload_file(token: str) -> Path:
     if not valid_token(token):
         raise Http404
     folder = _uploads() / token
-    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    # The upload itself; dot files (the .owner marker) are ours. safe_file_name never starts with a dot.
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")] if folder.is_dir() else []
     if not files:
         raise Http404
     return files[0]
@@ -128,7 +129,8 @@ def _options_from(params, spec) -> ImportOptions:
 @require_safe
 @login_required
 def inspect(request, token: str):
-    """What the platform read from the file, and a dry run of its first rows."""
+    """What the platform read from the file (format, CRS, encoding, field mapping) and a dry run of
+    its first rows; everything can be corrected here before confirming."""
     path = _upload_file(token)
     if _owner_of(token) != request.user.pk:
         raise Http404
@@ -138,17 +140,24 @@ def inspect(request, token: str):
     spec = registry.get(layer_id)
     options = _options_from(request.GET, spec)
     options.dry_run, options.max_rows = True, PREVIEW_ROWS
-    context = {"token": token, "spec": spec, "file_name": path.name, "options": options, "params": request.GET,
-               "targets": target_fields(spec), "encodings": ENCODINGS, "modes": MODES, "report": None,
-               "unsure": None, "error": None}
+    context = {"token": token, "spec": spec, "file_name": path.name, "options": options,
+               "params": request.GET.dict(), "targets": target_fields(spec), "encodings": ENCODINGS, "modes": MODES,
+               "source": None, "mapping": {}, "report": None, "unsure": None, "error": None}
     try:
-        context["report"] = layer_import(layer_id=layer_id, path=path, user=request.user, options=options)
+        source = open_vector(path, layer=options.layer, crs=options.crs, encoding=options.encoding)
+        context["source"] = source.describe()
+        context["mapping"] = match_fields(source.fields, spec, options.mapping, require=False)
+        missing = missing_required(spec, context["mapping"])
+        if missing:
+            context["error"] = ("Chọn trường cho các cột bắt buộc (choose a field for the required columns): "
+                                + ", ".join(t.label for t in missing))
+        else:
+            options.mapping = context["mapping"]
+            context["report"] = layer_import(layer_id=layer_id, path=path, user=request.user, options=options)
     except EncodingUnsure as unsure:
         context["unsure"] = unsure.readings
     except ImportRejected as error:
         context["error"] = str(error)
-    if context["report"]:
-        context["source_fields"] = context["report"].source.get("fields", [])
     return _page(request, "importers/inspect.html", context)
 
 

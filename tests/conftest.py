@@ -39,14 +39,27 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def platform_url(django_db_setup, django_db_blocker):
-    """The platform under gunicorn (the production WSGI server) on the test database."""
+def test_db_env(django_db_setup) -> dict:
+    """Environment for other processes (servers, commands) working on the test database; what they
+    write is committed, unlike the writes of a test, which roll back."""
     db = connection.settings_dict
     url = (f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST'] or 'localhost'}:"
            f"{db['PORT'] or 5432}/{quote(db['NAME'])}")
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo.settings.test",
+            "GEO_ALLOWED_HOSTS": "127.0.0.1"}
+
+
+def run_manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """`manage.py args` in another process on the test database (see test_db_env)."""
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def platform_url(test_db_env):
+    """The platform under gunicorn (the production WSGI server) on the test database."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo.settings.test",
-           "GEO_ALLOWED_HOSTS": "127.0.0.1"}
+    env = test_db_env
     log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w") if (ROOT / "var" / "log").is_dir() else subprocess.DEVNULL
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",

@@ -1,6 +1,5 @@
 """import_layer: formats, coordinates, Vietnamese encodings, checks, modes, all or nothing."""
 import csv
-import os
 import signal
 import subprocess
 import sys
@@ -236,13 +235,11 @@ def test_command_line(tmp_path, capsys):
     assert Parcel.objects.filter(map_sheet_no=900).count() == 4
 
 
-def test_a_killed_import_leaves_the_layer_as_it_was(tmp_path):
+def test_a_killed_import_leaves_the_layer_as_it_was(tmp_path, test_db_env):
     """The import runs in another process on the test database and is killed half way (SIGKILL)."""
     path = tmp_path / "lon.gpkg"
     corpus.parcel_squares(60_000, sheet=901).to_file(path, driver="GPKG")
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo.settings.test",
-           "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env = test_db_env
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM land_parcel")
         before = cursor.fetchone()[0]
