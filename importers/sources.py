@@ -92,11 +92,10 @@ class Source(ABC):
 
 
 def _legacy_decoder(encoding: str):
-    """A str -> str function turning text read as latin-1 (bytes as code points) into NFC Unicode."""
+    """A value -> value function turning text whose characters stand for bytes (read as latin-1,
+    or legacy-font text in a Unicode file) into NFC Unicode; other values pass through."""
     def decode(value):
-        if isinstance(value, str):
-            return vnencodings.decode(value.encode("latin-1"), encoding)
-        return value
+        return vnencodings.from_legacy_text(value, encoding) if isinstance(value, str) else value
     return decode
 
 
@@ -377,6 +376,8 @@ class XlsxSource(TableSource):
     def _rows(self) -> Iterator[list[object]]:
         import openpyxl
 
+        # Legacy-font text typed into Excel (e.g. .VnTime): each character stands for a byte.
+        legacy = _legacy_decoder(self.encoding.encoding) if self.encoding.encoding != "utf-8" else None
         workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
         try:
             rows = workbook[self.sheet].iter_rows()
@@ -388,14 +389,17 @@ class XlsxSource(TableSource):
                         raise ImportRejected(f"Ô {cell.coordinate} chứa công thức; tệp bị từ chối "
                                              "(formula cells are refused).")
                     value = cell.value
-                    values.append(unicodedata.normalize("NFC", value) if isinstance(value, str) else value)
+                    if isinstance(value, str):
+                        value = legacy(value) if legacy else unicodedata.normalize("NFC", value)
+                    values.append(value)
                 if any(v not in (None, "") for v in values):
                     yield values
         finally:
             workbook.close()
 
 
-def _open_xlsx(path: Path, layer: str | None, crs_option: str | None, limits: Limits) -> XlsxSource:
+def _open_xlsx(path: Path, layer: str | None, crs_option: str | None, encoding: str | None,
+               limits: Limits) -> XlsxSource:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -413,8 +417,11 @@ def _open_xlsx(path: Path, layer: str | None, crs_option: str | None, limits: Li
         raise ImportRejected("Trang tính rỗng (empty sheet).")
     header = [unicodedata.normalize("NFC", str(h)).strip() if h is not None else f"column_{i + 1}"
               for i, h in enumerate(header_row)]
+    if encoding and encoding not in vnencodings.ENCODINGS:
+        raise ImportRejected(f"Bảng mã không hỗ trợ: {encoding!r}; chọn một trong {', '.join(vnencodings.ENCODINGS)}.")
     source = XlsxSource(path=path, format="xlsx", fields=header, crs=None, feature_count=None,
-                        encoding=EncodingChoice("utf-8", "utf-8 by format"), layer=sheet, layers=[sheet])
+                        encoding=EncodingChoice(encoding or "utf-8", "option" if encoding else "utf-8 by format"),
+                        layer=sheet, layers=[sheet])
     source.sheet = sheet
     source.geometry = find_geometry_columns(header)
     source.crs = _table_crs(source.geometry, crs_option)
@@ -447,7 +454,7 @@ def open_vector(path: Path, *, name: str | None = None, layer: str | None = None
     elif fmt == "csv":
         source = _open_csv(path, crs, encoding)
     elif fmt == "xlsx":
-        source = _open_xlsx(path, layer, crs, limits)
+        source = _open_xlsx(path, layer, crs, encoding, limits)
     else:
         source = _open_unicode_ogr(path, fmt, layer, encoding, limits)
     if crs:

@@ -601,3 +601,10 @@ def detect(samples: Iterable[bytes]) -> Detection:
     if best < MIN_SCORE or margin < MIN_MARGIN:
         return Detection(None, confidence, scores)
     return Detection(best_enc, confidence, scores)
+
+
+def from_legacy_text(text: str, encoding: str) -> str:
+    """Text whose characters each stand for one byte (read as latin-1 or cp1252, or typed with a
+    legacy Vietnamese font into a Unicode file such as .xlsx or .geojson) -> NFC Unicode, reading
+    those bytes in `encoding`."""
+    return decode(_raw_bytes(text), encoding)

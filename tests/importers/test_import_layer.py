@@ -10,6 +10,7 @@ import shapely
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from importers import vnencodings
 from importers.models import ImportRecord
 from importers.services import ImportOptions, layer_import
 from importers.safety import ImportRejected
@@ -212,6 +213,15 @@ def test_kml_csv_and_xlsx(tmp_path):
     with pytest.raises(ImportRejected, match="--crs"):
         run("tourism_pois", path, mapping={"name": "ten", "category": "loai"})
     assert run("tourism_pois", path, mapping={"name": "ten", "category": "loai"}, crs="4326").accepted == 1
+
+
+def test_legacy_font_text_typed_into_excel_is_read_with_the_chosen_encoding(tmp_path):
+    rows = [[vnencodings.unicode_to_tcvn3(n), "hotel", corpus.ORIGIN[0] + i * 0.001, corpus.ORIGIN[1]]
+            for i, n in enumerate(corpus.NAMES)]
+    path = corpus.xlsx(tmp_path / "vntime.xlsx", rows, ["ten", "loai", "lon", "lat"])
+    report = run("tourism_pois", path, mapping={"name": "ten", "category": "loai"}, encoding="tcvn3")
+    assert report.accepted == len(corpus.NAMES)
+    assert set(corpus.NAMES) <= set(TourismPoi.objects.values_list("name", flat=True))
 
 
 def test_every_import_is_recorded(tmp_path, django_user_model):
