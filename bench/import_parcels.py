@@ -11,7 +11,6 @@ Prints wall time, rows/s, peak memory of each child and the ratio import_layer /
 """
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -19,11 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import dj_database_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_demo import ROOT, base_url, connect, raw_copy_seconds  # noqa: E402  (bench/ is not a package)
-from psycopg2 import sql  # noqa: E402
+from seed_demo import ROOT, bench_database, connect, raw_copy_seconds  # noqa: E402  (bench/ is not a package)
 
 
 def timed(command: list[str], env: dict) -> tuple[float, float]:
@@ -46,38 +42,28 @@ def main():
     args = parser.parse_args()
     if not shutil.which("ogr2ogr"):
         raise SystemExit("ogr2ogr is missing (apt-get install gdal-bin)")
-
-    url = base_url()
-    cfg = dj_database_url.parse(url)
-    bench_db = f"{cfg['NAME']}_bench"
-    admin = connect(cfg, "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(bench_db)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_db)))
-    env = {**os.environ, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + bench_db}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True)
-    print(f"seeding {args.parcels:,} parcels ...", flush=True)
-    subprocess.run(manage + ["seed_demo", "--parcels", str(args.parcels), "-v0"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
     work = Path(tempfile.mkdtemp(prefix="bench-import-"))
     try:
-        gpkg = work / "parcels.gpkg"
-        export_s, export_mb = timed(manage + ["export_layer", "parcels", str(gpkg)], env)
-        size_mb = gpkg.stat().st_size / 1e6
-        import_s, import_mb = timed(manage + ["import_layer", "parcels", str(gpkg), "--mode", "replace", "-v0"], env)
-        pg = (f"PG:host={cfg['HOST']} port={cfg['PORT']} dbname={bench_db} user={cfg['USER']} "
-              f"password={cfg['PASSWORD']}")
-        ogr_env = {**env, "PG_USE_COPY": "YES"}
-        ogr_s, ogr_mb = timed(["ogr2ogr", "-f", "PostgreSQL", pg, str(gpkg), "-nln", "ogr_parcels",
-                               "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-gt", "65536"], ogr_env)
-        conn = connect(cfg, bench_db)
-        with conn, conn.cursor() as cur:
-            cur.execute("SELECT (SELECT count(*) FROM land_parcel), (SELECT count(*) FROM ogr_parcels)")
-            ours, theirs = cur.fetchone()
-        copy_s, _ = raw_copy_seconds(conn)
-        conn.close()
+        with bench_database(args.keep) as (cfg, env):
+            print(f"seeding {args.parcels:,} parcels ...", flush=True)
+            subprocess.run(manage + ["seed_demo", "--parcels", str(args.parcels), "-v0"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            gpkg = work / "parcels.gpkg"
+            export_s, export_mb = timed(manage + ["export_layer", "parcels", str(gpkg)], env)
+            size_mb = gpkg.stat().st_size / 1e6
+            import_s, import_mb = timed(manage + ["import_layer", "parcels", str(gpkg), "--mode", "replace", "-v0"], env)
+            pg = (f"PG:host={cfg['HOST']} port={cfg['PORT']} dbname={cfg['NAME']} user={cfg['USER']} "
+                  f"password={cfg['PASSWORD']}")
+            ogr_s, ogr_mb = timed(["ogr2ogr", "-f", "PostgreSQL", pg, str(gpkg), "-nln", "ogr_parcels",
+                                   "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-gt", "65536"],
+                                  {**env, "PG_USE_COPY": "YES"})
+            conn = connect(cfg, cfg["NAME"])
+            with conn, conn.cursor() as cur:
+                cur.execute("SELECT (SELECT count(*) FROM land_parcel), (SELECT count(*) FROM ogr_parcels)")
+                ours, theirs = cur.fetchone()
+            copy_s, _ = raw_copy_seconds(conn)
+            conn.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = args.parcels
@@ -89,14 +75,6 @@ def main():
           f"({ours / copy_s:,.0f} rows/s): the physical limit for this table")
     print(f"ratio import_layer / ogr2ogr: {import_s / ogr_s:.2f}x  (rows: {ours:,} vs {theirs:,})")
     print(f"ratio import_layer / raw COPY into the same table: {import_s / copy_s:.2f}x")
-    if args.keep:
-        print(f"(benchmark database {bench_db} kept)")
-        return
-    admin = connect(cfg, "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(bench_db)))
-    admin.close()
 
 
 if __name__ == "__main__":

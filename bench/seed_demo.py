@@ -8,6 +8,7 @@ Prints wall time, rows/s, the child's peak memory and the ratio seed / raw COPY 
 """
 import argparse
 import os
+from contextlib import contextmanager
 import resource
 import subprocess
 import sys
@@ -55,48 +56,52 @@ def raw_copy_seconds(conn) -> tuple[float, int]:
         return seconds, cur.fetchone()[0]
 
 
+@contextmanager
+def bench_database(keep: bool):
+    """A fresh database <name>_bench on the platform's server, migrated; yields (its settings, an
+    environment pointing manage.py at it). Dropped afterwards unless `keep`."""
+    url = base_url()
+    cfg = dj_database_url.parse(url)
+    name = f"{cfg['NAME']}_bench"
+
+    def admin(statement):
+        conn = connect(cfg, "postgres")
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL(statement).format(sql.Identifier(name)))
+        conn.close()
+
+    admin("DROP DATABASE IF EXISTS {}")
+    admin("CREATE DATABASE {}")
+    env = {**os.environ, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], env=env, check=True)
+    yield {**cfg, "NAME": name}, env
+    if keep:
+        print(f"(benchmark database {name} kept; drop it when done)")
+    else:
+        admin("DROP DATABASE {}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     args = parser.parse_args()
-
-    url = base_url()
-    cfg = dj_database_url.parse(url)
-    bench_db = f"{cfg['NAME']}_bench"
-    admin = connect(cfg, "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(bench_db)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_db)))
-    admin.close()
-    env = {**os.environ, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + bench_db}
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True)
-
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(manage + ["seed_demo", "--parcels", str(args.parcels), "-v0"], env=env, check=True)
-    seed_s = time.perf_counter() - started
-    peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
-
-    conn = connect(cfg, bench_db)
-    copy_s, copied = raw_copy_seconds(conn)
-    conn.close()
-
+    with bench_database(args.keep) as (cfg, env):
+        started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), "seed_demo", "--parcels", str(args.parcels), "-v0"],
+                       env=env, check=True)
+        seed_s = time.perf_counter() - started
+        peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+        conn = connect(cfg, cfg["NAME"])
+        copy_s, copied = raw_copy_seconds(conn)
+        conn.close()
     print(f"seed_demo --parcels {args.parcels:,}: {seed_s:.1f} s for the whole province "
           f"({args.parcels / seed_s:,.0f} parcels/s), peak memory {peak_mb:,.0f} MB")
     print(f"raw COPY of the same {copied:,} parcel rows into an identical table: {copy_s:.1f} s "
           f"({copied / copy_s:,.0f} rows/s)")
     print(f"ratio seed_demo / raw COPY: {seed_s / copy_s:.2f}x")
-    if args.keep:
-        print(f"(benchmark database {bench_db} kept; drop it when done)")
-        return
-    admin = connect(cfg, "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(bench_db)))
-    admin.close()
 
 
 if __name__ == "__main__":

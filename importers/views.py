@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from geo.i18n import language_of, remember_language
 from layers import registry
+from layers.access import not_found, read_denial
 from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
@@ -63,6 +64,16 @@ def _upload_file(token: str) -> Path:
 def _owner_of(token: str) -> int | None:
     marker = _uploads() / token / ".owner"
     return int(marker.read_text()) if marker.exists() else None
+
+
+def _owned_upload(request, token: str, layer_id: str):
+    """(the uploaded file, the target layer) when both are the caller's to use; else an error response."""
+    path = _upload_file(token)
+    if _owner_of(token) != request.user.pk:
+        raise Http404
+    if layer_id not in {s.id for s in _editable(request)}:
+        return None, HttpResponseForbidden("Bạn không được sửa lớp này (you may not edit this layer).")
+    return path, registry.get(layer_id)
 
 
 @require_safe
@@ -131,13 +142,10 @@ def _options_from(params, spec) -> ImportOptions:
 def inspect(request, token: str):
     """What the platform read from the file (format, CRS, encoding, field mapping) and a dry run of
     its first rows; everything can be corrected here before confirming."""
-    path = _upload_file(token)
-    if _owner_of(token) != request.user.pk:
-        raise Http404
-    layer_id = request.GET.get("layer", "")
-    if layer_id not in {s.id for s in _editable(request)}:
-        return HttpResponseForbidden("Bạn không được sửa lớp này (you may not edit this layer).")
-    spec = registry.get(layer_id)
+    path, spec = _owned_upload(request, token, request.GET.get("layer", ""))
+    if path is None:
+        return spec
+    layer_id = spec.id
     options = _options_from(request.GET, spec)
     options.dry_run, options.max_rows = True, PREVIEW_ROWS
     context = {"token": token, "spec": spec, "file_name": path.name, "options": options,
@@ -164,14 +172,11 @@ def inspect(request, token: str):
 @require_POST
 @login_required
 def start(request, token: str):
-    path = _upload_file(token)
-    if _owner_of(token) != request.user.pk:
-        raise Http404
-    layer_id = request.POST.get("layer", "")
-    if layer_id not in {s.id for s in _editable(request)}:
-        return HttpResponseForbidden("Bạn không được sửa lớp này (you may not edit this layer).")
-    options = _options_from(request.POST, registry.get(layer_id))
-    start_import(token, layer_id=layer_id, path=path, file_name=path.name, user_id=request.user.pk, options=options)
+    path, spec = _owned_upload(request, token, request.POST.get("layer", ""))
+    if path is None:
+        return spec
+    options = _options_from(request.POST, spec)
+    start_import(token, layer_id=spec.id, path=path, file_name=path.name, user_id=request.user.pk, options=options)
     return redirect(f"/data/jobs/{token}/")
 
 
@@ -208,14 +213,11 @@ def rejects(request, record_id: int):
 def export(request):
     """Download a layer the caller may read, as a file (format, CRS, unit or bbox filter)."""
     layer_id, fmt = request.GET.get("layer", ""), request.GET.get("format", "gpkg")
-    try:
-        spec = registry.get(layer_id)
-    except KeyError:
-        raise Http404
-    if not spec.readable_by(registry.roles_of(request.user)):
-        if request.user.is_authenticated:
-            return HttpResponseForbidden("Bạn không có quyền xem lớp này (you may not read this layer).")
-        raise Http404
+    if layer_id not in {s.id for s in registry.all_layers()}:
+        return not_found()
+    if denied := read_denial(request, layer_id):
+        return denied
+    spec = registry.get(layer_id)
     try:
         srid = int(request.GET.get("crs") or 4326)
         bbox = tuple(float(v) for v in request.GET["bbox"].split(",")) if request.GET.get("bbox") else None
