@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(
         extra_context={"t": TEXTS["vi"], "lang": "vi", "other_lang": "en"}), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
 ]

@@ -117,9 +117,12 @@ def readable_layers(roles: Iterable[str]) -> list[LayerSpec]:
 
 
 def roles_of(user) -> set[str]:
-    """The roles of a Django user: its group names; superusers are administrators."""
+    """The roles of a Django user (its group names; superusers are administrators) or of a bearer
+    token (its roles claim, see accounts.tokens)."""
     if not getattr(user, "is_authenticated", False):
         return set()
+    if hasattr(user, "token_roles"):
+        return set(user.token_roles)
     roles = set(user.groups.values_list("name", flat=True))
     if user.is_superuser:
         roles.add(ROLE_ADMIN)

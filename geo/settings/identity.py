@@ -1,0 +1,46 @@
+"""Identity: the built-in OpenID Connect provider (django-oauth-toolkit) issuing RS256 JWT access
+tokens, and the external providers whose tokens are also trusted."""
+import json
+import os
+
+from .base import VAR_DIR
+
+
+def _rsa_private_key() -> str:
+    key = os.environ.get("GEO_OIDC_RSA_PRIVATE_KEY", "")
+    if key:
+        return key
+    # Local installs keep a generated key under var/ (never committed).
+    path = VAR_DIR / "oidc-key.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_bytes(pem)
+    return path.read_text()
+
+
+# The audience our access tokens carry and the API accepts.
+GEO_OIDC_AUDIENCE = os.environ.get("GEO_OIDC_AUDIENCE", "binhphuoc-gis")
+# External providers, JSON: [{"issuer": "https://sso.example/realms/x", "roles_claim": "realm_access.roles",
+#                              "role_map": {"gis-land": "officer:land"}}]
+GEO_OIDC_EXTERNAL = json.loads(os.environ.get("GEO_OIDC_EXTERNAL", "[]"))
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _rsa_private_key(),
+    "OIDC_ISS_ENDPOINT": os.environ.get("GEO_OIDC_ISSUER", ""),  # empty: derived from the request
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 900,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 7 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "ACCESS_TOKEN_GENERATOR": "accounts.tokens.access_token_generator",
+    "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
+    "SCOPES": {"openid": "OpenID Connect", "profile": "Hồ sơ", "read": "Đọc dữ liệu", "write": "Ghi dữ liệu"},
+    "DEFAULT_SCOPES": ["read"],
+    "OAUTH2_VALIDATOR_CLASS": "accounts.validators.PlatformValidator",
+}
