@@ -16,3 +16,31 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.organisation_id or '—'})"
+
+
+class AuditEvent(models.Model):
+    """Nhật ký kiểm toán: an append-only record of security-relevant events (the database refuses
+    UPDATE and DELETE on this table; see migration 0003)."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Đăng nhập"
+        SIGN_IN_FAILED = "sign_in_failed", "Đăng nhập thất bại"
+        SIGN_OUT = "sign_out", "Đăng xuất"
+        ROLES_CHANGED = "roles_changed", "Thay đổi vai trò / quyền"
+        CLIENT_CREATED = "client_created", "Tạo client máy"
+        INTERNAL_EXPORT = "internal_export", "Xuất lớp nội bộ"
+
+    at = models.DateTimeField("thời điểm", auto_now_add=True, db_index=True)
+    kind = models.CharField("sự kiện", max_length=32, choices=Kind.choices)
+    actor = models.CharField("người thực hiện", max_length=150, blank=True)
+    subject = models.CharField("đối tượng", max_length=255, blank=True)
+    ip = models.GenericIPAddressField("từ địa chỉ", null=True, blank=True)
+    detail = models.JSONField("chi tiết", default=dict)
+
+    class Meta:
+        verbose_name = "Sự kiện kiểm toán"
+        verbose_name_plural = "Nhật ký kiểm toán"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.actor}"

@@ -11,7 +11,8 @@ from oauth2_provider.models import get_application_model
 
 from layers.models import Organisation
 
-from .models import Profile
+from .audit import audit_record
+from .models import AuditEvent, Profile
 
 DEPARTMENTS = ("land", "planning", "transport", "utilities", "health", "education", "tourism", "environment",
                "public_security")
@@ -51,7 +52,8 @@ def officer_create(*, username: str, password: str, department: str, email: str 
 
 
 @transaction.atomic
-def machine_client_create(*, name: str, roles: list[str], organisation: str | None = None) -> MachineClient:
+def machine_client_create(*, name: str, roles: list[str], organisation: str | None = None,
+                          created_by: str = "") -> MachineClient:
     """A machine client (client-credentials grant) acting as a service account with `roles`, for
     `organisation` (a utility writes only the assets it owns)."""
     User = get_user_model()
@@ -68,6 +70,8 @@ def machine_client_create(*, name: str, roles: list[str], organisation: str | No
         name=name, user=user, client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret=secret,
         algorithm=Application.RS256_ALGORITHM)
+    audit_record(AuditEvent.Kind.CLIENT_CREATED, actor=created_by, subject=name, client_id=application.client_id,
+                 roles=sorted(roles), organisation=organisation)
     return MachineClient(application.client_id, secret)
 
 

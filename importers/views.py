@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404, HttpResponseForbidden, JsonRespon
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
 from geo.i18n import language_of, remember_language
 from layers import registry
 from layers.access import not_found, read_denial
@@ -241,6 +243,9 @@ def export(request):
     except ImportRejected as error:
         shutil.rmtree(folder, ignore_errors=True)
         return _page(request, "importers/error.html", {"message": str(error)}, status=400)
+    if not spec.public:
+        audit_record(AuditEvent.Kind.INTERNAL_EXPORT, request=request, subject=spec.id, format=fmt, crs=srid,
+                     unit=request.GET.get("unit", ""), bbox=request.GET.get("bbox", ""))
     response = FileResponse(open(out, "rb"), as_attachment=True, filename=out.name)
     response._resource_closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
     return response

@@ -1,3 +1,5 @@
+import getpass
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import AccountError, machine_client_create
@@ -14,7 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, role, organisation, **options):
         try:
-            client = machine_client_create(name=name, roles=role, organisation=organisation)
+            client = machine_client_create(name=name, roles=role, organisation=organisation,
+                                           created_by=f"shell:{getpass.getuser()}")
         except AccountError as error:
             raise CommandError(str(error))
         self.stdout.write(f"client_id={client.client_id}")

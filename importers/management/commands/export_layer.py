@@ -1,7 +1,10 @@
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
 from importers.exports import FORMATS, layer_export
 from importers.safety import ImportRejected
 from layers import registry
@@ -46,5 +49,8 @@ class Command(BaseCommand):
             report = layer_export(spec=spec, fmt=fmt, out_path=file, srid=crs, bbox=box, unit_wkb=unit_wkb)
         except ImportRejected as error:
             raise CommandError(str(error))
+        if not spec.public:
+            audit_record(AuditEvent.Kind.INTERNAL_EXPORT, actor=f"shell:{getpass.getuser()}", subject=layer,
+                         format=fmt, crs=crs, unit=unit or "", bbox=bbox or "", file=str(file))
         self.stdout.write(self.style.SUCCESS(f"Đã xuất {report.features:,} đối tượng của {layer} ra {file} "
                                              f"({fmt}, {report.crs})."))
