@@ -34,8 +34,10 @@ def index(request):
     )
     figure = fmap.get_root()
     figure.render()
+    # folium's own <script> tags get the page's CSP nonce (no inline script runs without it).
+    header = figure.header.render().replace("<script", f'<script nonce="{request.csp_nonce}"')
     response = render(request, "webmap/index.html", {
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
-        "map_header": figure.header.render(), "map_html": figure.html.render(), "map_script": figure.script.render(),
+        "map_header": header, "map_html": figure.html.render(), "map_script": figure.script.render(),
     })
     return remember_language(request, response)

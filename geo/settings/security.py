@@ -39,3 +39,35 @@ if TLS:
     SECURE_HSTS_PRELOAD = True
 if DEBUG:
     ALLOWED_HOSTS += ["*"]
+
+# Content Security Policy (django-csp): scripts only from the platform or carrying the page's nonce.
+# pygeoapi's HTML pages have inline scripts: the OGC API adapter relaxes script-src for those alone.
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+from .base import GEO_BASEMAP_URL  # noqa: E402
+
+_basemap = urlsplit(GEO_BASEMAP_URL.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"] + ([f"{_basemap.scheme}://{_basemap.netloc}"] if _basemap.netloc else []),
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Sign-in attempts are rate limited (django-axes): 5 failures for a user name from one address lock
+# that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

@@ -11,6 +11,7 @@ from functools import lru_cache
 import pygeoapi.api as core_api
 import pygeoapi.api.coverages as coverages_api
 import pygeoapi.api.itemtypes as itemtypes_api
+from csp.constants import SELF, UNSAFE_INLINE
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from pygeoapi.api import API, APIRequest, apply_gzip
@@ -48,6 +49,9 @@ def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool =
     response = HttpResponse(content, status=status)
     for key, value in headers.items():
         response[key] = value
+    if response.get("Content-Type", "").startswith("text/html"):
+        # pygeoapi's HTML pages (and Swagger UI) carry inline scripts; JSON needs no scripts at all.
+        response._csp_replace = {"script-src": [SELF, UNSAFE_INLINE]}
     return response
 
 

@@ -1,6 +1,7 @@
 """The map and the OGC API pages in Debian's Chromium (Playwright), with every request that would
 leave this machine blocked and failing the test."""
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -13,6 +14,15 @@ from land.models import Parcel
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def wait_until(page, expression: str, timeout_s: float = 30) -> None:
+    """Poll a JavaScript expression until it is true. page.evaluate goes through the DevTools
+    protocol; Playwright's wait_for_function would eval() inside the page, which our CSP forbids."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +58,9 @@ def page(browser):
 
     page.route("**/*", guard)
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # A script or style our Content Security Policy blocks is a bug of the page.
+    page.on("console", lambda message: page.errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
 
@@ -60,7 +73,7 @@ def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_
         assert control.get_by_text(title).count() == 1, title
     assert control.get_by_text("Van nước").count() == 0
     # Schools, clinics and POIs are drawn at province zoom (circle markers from the OGC API).
-    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 600")
+    wait_until(page, "document.querySelectorAll('path.leaflet-interactive').length > 600")
     page.screenshot(path=str(ARTIFACTS / "map-province.png"))
 
     # Switch the other overlays off, centre on a parcel of Đồng Xoài and switch parcels on: they
@@ -77,7 +90,7 @@ def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_
     point = page.evaluate(f"window['{map_var}'].latLngToContainerPoint([{parcel.centre.y}, {parcel.centre.x}])")
     x, y = box["x"] + point["x"], box["y"] + point["y"]
     # Tiles are parsed and drawn after they arrive: wait until the parcel is drawn under the pointer.
-    page.wait_for_function(f"document.elementFromPoint({x}, {y}).closest('.leaflet-tile') !== null")
+    wait_until(page, f"document.elementFromPoint({x}, {y}).closest('.leaflet-tile') !== null")
     page.mouse.click(x, y)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
