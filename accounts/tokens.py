@@ -139,6 +139,7 @@ class TokenUser:
     token_roles: frozenset[str]
     organisation: str | None
     issuer: str
+    scopes: frozenset[str] = frozenset()
     is_authenticated: bool = True
     is_anonymous: bool = False
     is_active: bool = True
@@ -187,7 +188,8 @@ def verify_access_token(token: str, request) -> TokenUser:
         roles = {issuer.role_map.get(r, r) if issuer.role_map else r for r in raw_roles
                  if not issuer.role_map or r in issuer.role_map}
         return TokenUser(subject=str(claims["sub"]), client_id=str(claims.get("client_id", claims.get("azp", ""))),
-                         token_roles=frozenset(roles), organisation=claims.get("org"), issuer=issuer.issuer)
+                         token_roles=frozenset(roles), organisation=claims.get("org"), issuer=issuer.issuer,
+                         scopes=frozenset(str(claims.get("scope", "")).split()))
     raise TokenRejected(f"unknown kid {kid!r}")
 
 

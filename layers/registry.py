@@ -44,6 +44,10 @@ class LayerSpec:
     # A code-list column whose list has colours: the map fills features with them.
     color_by: str = ""
     geom_field: str = "geom"
+    # Features belong to an organisation (column `owner_field`); editors whose right to edit comes
+    # only from `owner_scoped_roles` edit only their own organisation's features.
+    owner_field: str = ""
+    owner_scoped_roles: tuple[str, ...] = ()
     # Other names officers' files use for a column (matched ignoring case and diacritics).
     field_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Code-list columns: column name -> code-list model, so clients can show names with codes.

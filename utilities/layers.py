@@ -14,6 +14,7 @@ def utility_layer(id, model, title_vi, title_en, description_vi, description_en,
         id=id, model=model, title_vi=title_vi, title_en=title_en, description_vi=description_vi,
         description_en=description_en, public=False, read_roles=READERS, edit_roles=EDITORS,
         keywords=keywords, color=color, min_zoom=min_zoom, code_lists=CODES,
+        owner_field="owner", owner_scoped_roles=(ROLE_UTILITY,),
     ))
 
 

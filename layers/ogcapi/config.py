@@ -46,6 +46,9 @@ def _resource(spec: registry.LayerSpec) -> dict:
             "geom_field": spec.geometry_field.column,
             "crs": OUTPUT_CRS,
             "storage_crs": CRS84,
+            # Writes (Part 4) are served by the platform (layers.editing), never by pygeoapi itself;
+            # this tells pygeoapi to advertise them in the conformance and OpenAPI documents.
+            "editable": bool(spec.edit_roles),
         }],
     }
 

@@ -6,6 +6,7 @@ the collection list, the OpenAPI document and every items URL of a caller withou
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import pygeoapi.api as core_api
@@ -13,13 +14,13 @@ import pygeoapi.api.coverages as coverages_api
 import pygeoapi.api.itemtypes as itemtypes_api
 from csp.constants import SELF, UNSAFE_INLINE
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
 from importers.selectors import raster_coverages
-from layers import registry
-from layers.access import read_denial
+from layers import editing, registry
+from layers.access import ogc_exception, read_denial
 
 from . import config
 
@@ -88,8 +89,34 @@ def collection_queryables(request, collection_id: str):
         request, itemtypes_api.get_collection_queryables, collection_id)
 
 
-@require_safe
+def _edit(request, collection_id: str, action, **kwargs) -> HttpResponse:
+    """Run an edit (layers.editing) for the caller: 404/403 as for reading, 401 when anonymous."""
+    if denied := read_denial(request, collection_id):
+        return denied
+    if not request.user.is_authenticated:
+        response = ogc_exception(401, "Unauthorized", "Cần đăng nhập hoặc mã truy cập. / Authentication required.")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    try:
+        feature = json.loads(request.body or b"null") if request.method in ("POST", "PUT", "PATCH") else None
+        if feature is not None:
+            kwargs["feature"] = feature
+        return action(spec=registry.get(collection_id), editor=editing.Editor.of(request.user), **kwargs)
+    except json.JSONDecodeError:
+        return ogc_exception(400, "InvalidParameterValue", "Nội dung không phải JSON. / The body is not JSON.")
+    except editing.EditRefused as refused:
+        return ogc_exception(refused.status, refused.code, str(refused))
+
+
+@require_http_methods(["GET", "HEAD", "POST", "OPTIONS"])
 def collection_items(request, collection_id: str):
+    if request.method == "POST":
+        def create(**kwargs):
+            feature_id = editing.feature_create(**kwargs)
+            response = HttpResponse(status=201)
+            response["Location"] = request.build_absolute_uri(f"/ogcapi/collections/{collection_id}/items/{feature_id}")
+            return response
+        return _edit(request, collection_id, create)
     return read_denial(request, collection_id) or _execute(
         request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True)
 
@@ -99,7 +126,17 @@ def collection_coverage(request, collection_id: str):
     return _execute(request, coverages_api.get_collection_coverage, collection_id, skip_valid_check=True)
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
 def collection_item(request, collection_id: str, item_id: str):
+    if request.method in ("PUT", "PATCH"):
+        def replace(**kwargs):
+            editing.feature_replace(feature_id=item_id, partial=request.method == "PATCH", **kwargs)
+            return HttpResponse(status=204)
+        return _edit(request, collection_id, replace)
+    if request.method == "DELETE":
+        def delete(**kwargs):
+            editing.feature_delete(feature_id=item_id, **kwargs)
+            return HttpResponse(status=204)
+        return _edit(request, collection_id, delete)
     return read_denial(request, collection_id) or _execute(
         request, itemtypes_api.get_collection_item, collection_id, item_id)

@@ -126,7 +126,7 @@ def test_bad_parameters_get_a_clear_400_not_a_500(client):
         assert response.status_code == 400, params
         assert response.json()["code"]
     assert get_json(client, "/ogcapi/collections/no_such_layer/items", status=404)["code"]
-    assert client.post("/ogcapi/collections/parcels/items", {}).status_code in (403, 405)
+    assert client.post("/ogcapi/collections/parcels/items", {}).status_code == 401  # writes need a sign-in
 
 
 def test_paths_without_a_trailing_slash_work_as_gdal_asks_them(client):

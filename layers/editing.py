@@ -1,0 +1,158 @@
+"""Editing features through the API (OGC API Features Part 4): create, replace, update, delete one
+feature, with the same checks as file imports and the layer's edit rules: who may edit the layer,
+the `write` scope for tokens, and owner-scoped roles (a utility edits only the assets it owns)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import DatabaseError, IntegrityError, transaction
+from pyproj import CRS
+
+from importers.fields import RowConverter, match_fields, missing_required, target_fields
+from importers.geometry import GeometryChecker
+from importers.safety import ImportRejected
+
+from . import registry
+from .registry import LayerSpec
+
+
+class EditRefused(Exception):
+    """An edit the platform refuses: HTTP status, OGC exception code, message for the client."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+@dataclass(frozen=True)
+class Editor:
+    """Who edits: roles, token scopes (None for a signed-in browser session) and organisation."""
+
+    roles: frozenset[str]
+    scopes: frozenset[str] | None
+    organisation: str | None
+
+    @classmethod
+    def of(cls, user) -> "Editor":
+        scopes = getattr(user, "scopes", None)
+        organisation = getattr(user, "organisation", None)
+        if organisation is None and hasattr(user, "profile"):
+            organisation = user.profile.organisation_id
+        return cls(frozenset(registry.roles_of(user)), frozenset(scopes) if scopes is not None else None, organisation)
+
+    def owner_bound(self, spec: LayerSpec) -> bool:
+        """True when only owner-scoped roles let this editor edit the layer (e.g. a utility)."""
+        return bool(spec.owner_field) and not spec.editable_by(self.roles - set(spec.owner_scoped_roles))
+
+
+def check_may_edit(spec: LayerSpec, editor: Editor) -> None:
+    if not spec.editable_by(editor.roles):
+        raise EditRefused(403, "Forbidden", "Bạn không được sửa lớp này. / You may not edit this layer.")
+    if editor.scopes is not None and "write" not in editor.scopes:
+        raise EditRefused(403, "InsufficientScope", "Mã truy cập thiếu quyền 'write'. / The token lacks the write scope.")
+    if editor.owner_bound(spec) and not editor.organisation:
+        raise EditRefused(403, "Forbidden", "Tài khoản không thuộc đơn vị nào. / No organisation for this account.")
+
+
+def _values(spec: LayerSpec, feature: dict, *, partial: bool) -> tuple[dict, str | None]:
+    """Column values and hex EWKB (EPSG:4326) of a GeoJSON feature, checked like an import row."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise EditRefused(400, "InvalidParameterValue", "Cần một GeoJSON Feature. / A GeoJSON Feature is required.")
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise EditRefused(400, "InvalidParameterValue", "properties phải là một đối tượng. / properties must be an object.")
+    known = {t.column for t in target_fields(spec)}
+    unknown = sorted(set(properties) - known - {spec.id_field})
+    if unknown:
+        raise EditRefused(400, "InvalidParameterValue", f"Cột không có trong lớp: {', '.join(unknown)}. / Unknown properties.")
+    try:
+        mapping = match_fields(list(properties), spec, {c: c for c in properties if c in known}, require=not partial)
+    except ImportRejected as error:
+        raise EditRefused(400, "InvalidParameterValue", str(error))
+    converter = RowConverter(spec, mapping)
+    values, problems = converter.convert(properties)
+    if partial:
+        values = {c: v for c, v in values.items() if c in mapping}
+    ewkb = None
+    if feature.get("geometry") is not None or not partial:
+        try:
+            wkb = shapely.to_wkb(shapely.from_geojson(json.dumps(feature.get("geometry"))))
+        except (shapely.errors.ShapelyError, TypeError, ValueError):
+            wkb = b"invalid"
+        checked = GeometryChecker(CRS.from_epsg(4326), spec.geometry_type).check([wkb])
+        if checked.reasons[0]:
+            problems.insert(0, checked.reasons[0])
+        ewkb = checked.ewkb_hex[0]
+    if problems:
+        raise EditRefused(400, "InvalidParameterValue", "; ".join(problems))
+    return values, ewkb
+
+
+def _apply(spec: LayerSpec, instance, values: dict, ewkb: str | None) -> None:
+    attname = {f.column: f.attname for f in spec.model._meta.concrete_fields}
+    for column, value in values.items():
+        setattr(instance, attname[column], value)
+    if ewkb is not None:
+        instance.geom = GEOSGeometry(ewkb)
+
+
+def _check_owner(spec: LayerSpec, editor: Editor, *, existing=None, values: dict | None = None) -> None:
+    if not editor.owner_bound(spec):
+        return
+    column = spec.model._meta.get_field(spec.owner_field).column
+    if existing is not None and getattr(existing, f"{spec.owner_field}_id") != editor.organisation:
+        raise EditRefused(403, "Forbidden", "Tài sản của đơn vị khác. / This asset belongs to another organisation.")
+    if values is not None and values.get(column, editor.organisation) != editor.organisation:
+        raise EditRefused(403, "Forbidden", "Chỉ ghi tài sản của đơn vị mình. / You may only write your own assets.")
+    if values is not None:
+        values[column] = editor.organisation
+
+
+def _save(instance) -> None:
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        raise EditRefused(409, "Conflict", f"Dữ liệu xung đột với lớp: {error.args[0].splitlines()[0]}")
+    except DatabaseError as error:
+        raise EditRefused(400, "InvalidParameterValue", f"Cơ sở dữ liệu từ chối: {error.args[0].splitlines()[0]}")
+
+
+def _get(spec: LayerSpec, feature_id: str):
+    try:
+        return spec.model.objects.get(pk=int(feature_id))
+    except (ValueError, spec.model.DoesNotExist):
+        raise EditRefused(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
+
+
+def feature_create(*, spec: LayerSpec, editor: Editor, feature: dict) -> int:
+    check_may_edit(spec, editor)
+    values, ewkb = _values(spec, feature, partial=False)
+    _check_owner(spec, editor, values=values)
+    instance = spec.model()
+    _apply(spec, instance, values, ewkb)
+    _save(instance)
+    return instance.pk
+
+
+def feature_replace(*, spec: LayerSpec, editor: Editor, feature_id: str, feature: dict, partial: bool) -> None:
+    check_may_edit(spec, editor)
+    instance = _get(spec, feature_id)
+    values, ewkb = _values(spec, feature, partial=partial)
+    _check_owner(spec, editor, existing=instance, values=values)
+    _apply(spec, instance, values, ewkb)
+    _save(instance)
+
+
+def feature_delete(*, spec: LayerSpec, editor: Editor, feature_id: str) -> None:
+    check_may_edit(spec, editor)
+    instance = _get(spec, feature_id)
+    _check_owner(spec, editor, existing=instance)
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (IntegrityError, DatabaseError) as error:
+        raise EditRefused(409, "Conflict", f"Không xóa được: {error.args[0].splitlines()[0]}")
