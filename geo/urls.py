@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from importers.texts import TEXTS
+from accounts.views import SignInView, SignOutView
 
 from .healthz import healthz
 
@@ -12,9 +11,8 @@ urlpatterns = [
     path("tiles/", include("tiles.urls")),
     path("healthz", healthz, name="healthz"),
     path("data/", include("importers.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(
-        extra_context={"t": TEXTS["vi"], "lang": "vi", "other_lang": "en"}), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
 ]

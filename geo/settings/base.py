@@ -127,4 +127,3 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2  # larger uploads stream to a tempora
 GEO_IMPORT_BACKGROUND = True
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/data/"
-LOGOUT_REDIRECT_URL = "/"

@@ -46,3 +46,15 @@ def test_the_log_cannot_be_changed_or_deleted():
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             change()
     assert AuditEvent.objects.get(pk=event.pk).actor == "x"
+
+
+def test_clients_created_in_the_admin_are_audited(client):
+    client.force_login(User.objects.create_superuser("quan-tri-2", "b@example.org", "x-unused-x"))
+    response = client.post("/admin/oauth2_provider/application/add/", {
+        "client_id": "admin-made", "client_secret": "s3cret-value-long-enough", "client_type": "confidential",
+        "authorization_grant_type": "client-credentials", "name": "Đồng hồ nước", "algorithm": "RS256",
+        "redirect_uris": "", "post_logout_redirect_uris": "", "allowed_origins": "", "hash_client_secret": "on",
+        "skip_authorization": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(kind="client_created", subject="Đồng hồ nước")
+    assert event.actor == "quan-tri-2" and event.detail["via"] == "admin"
