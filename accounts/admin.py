@@ -2,27 +2,20 @@ from django.contrib import admin
 from oauth2_provider.admin import ApplicationAdmin as OAuthApplicationAdmin
 from oauth2_provider.models import get_application_model
 
+from layers.admin import ReadOnlyAdmin
+
 from .audit import audit_record
 from .models import AuditEvent, Profile
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log for administrators: read-only (the database refuses changes anyway)."""
 
     list_display = ("at", "kind", "actor", "subject", "ip")
     list_filter = ("kind",)
     search_fields = ("actor", "subject", "ip")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Profile)

@@ -1,25 +1,18 @@
 from django.contrib import admin
 
+from layers.admin import ReadOnlyAdmin
+
 from .models import ImportRecord, RasterCoverage
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):
+class ImportRecordAdmin(ReadOnlyAdmin):
     """The import log, read-only: who loaded what, when, and with what outcome."""
 
     list_display = ("started_at", "user", "layer_id", "file_name", "status", "accepted", "rejected", "duration_s")
     list_filter = ("status", "layer_id", "file_format")
     search_fields = ("file_name", "sha256", "user__username")
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RasterCoverage)
