@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("webmap.urls")),
     path("ogcapi/", include("layers.ogcapi.urls")),
     path("tiles/", include("tiles.urls")),
+    path("api/", include("search.urls")),
     path("healthz", healthz, name="healthz"),
     path("data/", include("importers.urls")),
     path("accounts/login/", SignInView.as_view(), name="login"),

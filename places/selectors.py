@@ -20,3 +20,18 @@ def admin_unit_wkb(gso_code: str) -> bytes | None:
     """The boundary of a unit (EPSG:4326) as WKB, or None when no unit has that GSO code."""
     unit = AdminUnit.objects.filter(gso_code=gso_code).only("geom").first()
     return bytes(unit.geom.wkb) if unit else None
+
+
+def units_named(query: str, *, limit: int = 5, loose: bool = False, level: str | None = None) -> list[dict]:
+    """Administrative units whose name matches `query` (diacritics and case ignored, typos
+    tolerated): name, level, GSO code, parent name, a point inside (EPSG:4326) and the bbox."""
+    from django.contrib.gis.db.models.functions import PointOnSurface
+
+    from layers.search import name_matches
+
+    units = AdminUnit.objects.select_related("parent", "level")
+    if level:
+        units = units.filter(level=level)
+    return [{"kind": "admin_unit", "label": u.name, "detail": f"{u.level.name_vi} · {u.parent.name if u.parent else ''}"
+             .rstrip(" ·"), "code": u.gso_code, "lon": u.inside.x, "lat": u.inside.y, "bbox": list(u.geom.extent)}
+            for u in name_matches(units.annotate(inside=PointOnSurface("geom")), "name", query, limit=limit, loose=loose)]

@@ -14,3 +14,15 @@ def roads_geojson(*, classes: tuple[str, ...], tolerance_deg: float = 0.0002) ->
         .values("name", "road_class_id", "geojson")
         .order_by("id")
     )
+
+
+def roads_named(query: str, *, limit: int = 5, loose: bool = False) -> list[dict]:
+    """Roads whose name matches `query` (diacritics, case, typos tolerated): name, class, a point on
+    the road (EPSG:4326) and its bbox."""
+    from django.contrib.gis.db.models.functions import PointOnSurface
+
+    from layers.search import name_matches
+
+    roads = Road.objects.select_related("road_class").annotate(on=PointOnSurface("geom"))
+    return [{"kind": "road", "label": r.name, "detail": r.road_class.name_vi, "lon": r.on.x, "lat": r.on.y,
+             "bbox": list(r.geom.extent)} for r in name_matches(roads, "name", query, limit=limit, loose=loose)]

@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "oauth2_provider",
     "axes",
     "accounts",
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "webmap",
     "demo",
     "importers",
+    "search",
 ]
 
 MIDDLEWARE = [

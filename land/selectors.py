@@ -1,0 +1,19 @@
+from django.contrib.gis.geos import Point
+
+from .models import Parcel
+
+
+def parcel_by_identity(*, commune_code: str, map_sheet_no: int, parcel_no: int) -> Parcel | None:
+    """The parcel with this identity (commune code, map-sheet number, parcel number), if any."""
+    return (Parcel.objects.select_related("land_use", "commune", "commune__parent")
+            .filter(commune_id=commune_code, map_sheet_no=map_sheet_no, parcel_no=parcel_no).first())
+
+
+def parcel_at(lon: float, lat: float) -> Parcel | None:
+    """The parcel covering a point given in EPSG:4326 degrees (GiST index), if any."""
+    return (Parcel.objects.select_related("land_use", "commune", "commune__parent")
+            .filter(geom__intersects=Point(lon, lat, srid=4326)).first())
+
+
+def parcel_by_id(parcel_id: int) -> Parcel | None:
+    return Parcel.objects.select_related("land_use", "commune", "commune__parent").filter(pk=parcel_id).first()

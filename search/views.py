@@ -1,0 +1,19 @@
+from django.http import JsonResponse
+from django.views.decorators.http import require_safe
+
+from layers.access import ogc_exception
+from layers.geometry import BINH_PHUOC_TM3_SRID, VN2000_SRIDS
+
+from .selectors import search
+
+
+@require_safe
+def search_view(request):
+    """GET /api/search?q=...[&crs=EPSG code of metre coordinates, default 9212]"""
+    try:
+        srid = int(request.GET.get("crs") or BINH_PHUOC_TM3_SRID)
+    except ValueError:
+        srid = 0
+    if srid not in VN2000_SRIDS:
+        return ogc_exception(400, "InvalidParameterValue", "crs phải là một hệ VN-2000 (EPSG:9205–9218, 5896–5899, 3405).")
+    return JsonResponse(search(request.GET.get("q", ""), srid=srid), json_dumps_params={"ensure_ascii": False})
