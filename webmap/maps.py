@@ -38,6 +38,9 @@ class Overlay:
     colors: dict[str, str]
 
 
+PANEL_LAYER = "parcels"
+
+
 class PlatformLayer(JSCSSMixin, Layer):
     """An overlay reading one layer of the platform: vector tiles from /tiles/ for tiled layers,
     OGC API features by bounding box otherwise (see static/webmap/layers.js)."""
@@ -57,7 +60,9 @@ class PlatformLayer(JSCSSMixin, Layer):
         self.url = f"/tiles/{spec.id}/{{z}}/{{x}}/{{y}}.pbf" if spec.tiled else f"/ogcapi/collections/{spec.id}/items"
         self.options = {"minZoom": spec.min_zoom, "color": spec.color, "title": overlay.title,
                         "labels": overlay.labels, "codeLists": overlay.code_lists, "collection": spec.id,
-                        "colorBy": spec.color_by, "colors": overlay.colors}
+                        "colorBy": spec.color_by, "colors": overlay.colors,
+                        # Parcels answer clicks with the look-up panel (static/webmap/lookup.js), not a popup.
+                        "popups": spec.id != PANEL_LAYER}
 
     def render(self, **kwargs):
         header = self.get_root().header

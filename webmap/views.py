@@ -39,5 +39,6 @@ def index(request):
     response = render(request, "webmap/index.html", {
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
         "map_header": header, "map_html": figure.html.render(), "map_script": figure.script.render(),
+        "map_name": fmap.get_name(),
     })
     return remember_language(request, response)

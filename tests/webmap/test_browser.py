@@ -92,15 +92,48 @@ def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_
     # Tiles are parsed and drawn after they arrive: wait until the parcel is drawn under the pointer.
     wait_until(page, f"document.elementFromPoint({x}, {y}).closest('.leaflet-tile') !== null")
     page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
-    text = popup.inner_text()
-    assert "số thửa" in text and f"\t{parcel.parcel_no}\n" in text
+    panel = page.locator("#parcel-panel h2")
+    panel.wait_for()
+    text = page.locator("#parcel-panel").inner_text()
+    assert f"Thửa {parcel.parcel_no}, tờ {parcel.map_sheet_no}" in text
     assert f"{parcel.land_use_id} – {parcel.land_use.name_vi}" in text
-    page.wait_for_timeout(400)  # let the popup fade in for the screenshot
-    page.screenshot(path=str(ARTIFACTS / "map-parcel-popup.png"))
+    assert f"p={parcel.pk}" in page.url  # the permalink names the parcel
+    page.screenshot(path=str(ARTIFACTS / "map-parcel-panel.png"))
     assert page.outside_requests == []
     assert page.errors == []
+
+
+def test_a_citizen_searches_a_parcel_on_a_phone_and_shares_the_link(browser, platform_url):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    outside = []
+    page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname in ("127.0.0.1",)
+               or route.request.url.startswith("data:") else (outside.append(route.request.url), route.abort()))
+    parcel = Parcel.objects.select_related("commune", "land_use").order_by("id")[25]
+    short = parcel.commune.name.split(" ", 1)[1]
+    page.goto(f"{platform_url}/", wait_until="networkidle")
+    page.fill("#search-input", f"{short} to {parcel.map_sheet_no} thua {parcel.parcel_no}")  # no diacritics
+    page.keyboard.press("Enter")
+    page.locator("#parcel-panel h2").wait_for()
+    text = page.locator("#parcel-panel").inner_text()
+    assert f"Thửa {parcel.parcel_no}, tờ {parcel.map_sheet_no}" in text and parcel.land_use.name_vi in text
+    assert page.locator("#parcel-panel").bounding_box()["width"] <= 360
+    page.screenshot(path=str(ARTIFACTS / "phone-parcel-panel.png"))
+    link = page.url
+    assert f"p={parcel.pk}" in link
+    # The shared link restores the parcel and the view in a new browser.
+    other = context.new_page()
+    other.goto(link, wait_until="networkidle")
+    other.locator("#parcel-panel h2").wait_for()
+    assert f"Thửa {parcel.parcel_no}" in other.locator("#parcel-panel").inner_text()
+    assert other.evaluate("document.getElementById('search-input').value").endswith(f"thua {parcel.parcel_no}")
+    # A misspelt place name still finds it; nothing found says so.
+    other.fill("#search-input", "dong xaoi")
+    other.locator("#search-results li", has_text="Thành phố Đồng Xoài").wait_for()
+    other.fill("#search-input", "qqqqzzzz")
+    other.locator("#search-results li.none").wait_for()
+    assert outside == []
+    context.close()
 
 
 def test_ogcapi_html_pages_work_offline(page, platform_url):

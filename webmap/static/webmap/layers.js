@@ -100,6 +100,7 @@
       maxNativeZoom: 20, getFeatureId: function (f) { return f.id; },
     });
     layer.on("click", function (e) {
+      if (options.popups === false) { return; }
       L.popup().setLatLng(e.latlng)
         .setContent(popupHtml(options.title, e.layer.properties || {}, options.labels, options.codeLists))
         .openOn(layer._map);
