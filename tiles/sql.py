@@ -41,3 +41,27 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int) -> bytes:
         cursor.execute(query, {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "layer": spec.id,
                                "extent": EXTENT, "buffer": BUFFER, "max_features": MAX_FEATURES})
         return bytes(cursor.fetchone()[0])
+
+
+def layer_version(layer_id: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM tiles_layerversion WHERE layer_id = %s", [layer_id])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def cached_tile(layer_id: str, version: int, z: int, x: int, y: int) -> bytes | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM tiles_cachedtile WHERE layer_id = %s AND version = %s AND z = %s AND x = %s "
+                       "AND y = %s", [layer_id, version, z, x, y])
+        row = cursor.fetchone()
+    return bytes(row[0]) if row else None
+
+
+def store_tile(layer_id: str, version: int, z: int, x: int, y: int, data: bytes) -> None:
+    """Keep a tile of `version`; tiles of older versions of the layer are dropped on the way."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tiles_cachedtile WHERE layer_id = %s AND version < %s", [layer_id, version])
+        cursor.execute("INSERT INTO tiles_cachedtile (layer_id, version, z, x, y, data, created_at) "
+                       "VALUES (%s, %s, %s, %s, %s, %s, now()) ON CONFLICT DO NOTHING",
+                       [layer_id, version, z, x, y, data])

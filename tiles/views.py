@@ -4,7 +4,7 @@ from django.views.decorators.http import require_safe
 from layers import registry
 from layers.access import not_found, ogc_exception, read_denial
 
-from .sql import render_tile
+from .services import tile_get
 
 MAX_ZOOM = 22
 
@@ -19,7 +19,17 @@ def tile(request, layer_id: str, z: int, x: int, y: int):
     spec = registry.get(layer_id)
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return ogc_exception(400, "InvalidParameterValue", f"Ô {z}/{x}/{y} không tồn tại. / No tile {z}/{x}/{y}.")
-    body = render_tile(spec, z, x, y) if z >= spec.min_zoom else b""
-    response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
-    response["Cache-Control"] = "public, max-age=60" if spec.public else "private, max-age=60"
+    return tile_response(request, spec, z, x, y)
+
+
+def tile_response(request, spec, z: int, x: int, y: int) -> HttpResponse:
+    body, version = tile_get(spec, z, x, y)
+    etag = f'"{spec.id}-{version}-{z}-{x}-{y}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
+    response["ETag"] = etag
+    # Clients revalidate: a write to the layer changes the version, hence the ETag.
+    response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
     return response

@@ -5,6 +5,8 @@ import pygeoapi
 from django.urls import re_path
 from django.views.static import serve
 
+from tiles import ogcapi as tiles_ogcapi
+
 from . import views
 
 ID = r"(?P<collection_id>[A-Za-z0-9_\-]+)"
@@ -20,6 +22,12 @@ urlpatterns = [
     re_path(rf"^collections/{ID}/items/?$", views.collection_items, name="ogcapi-items"),
     re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/?$", views.collection_item, name="ogcapi-item"),
     re_path(rf"^collections/{ID}/coverage/?$", views.collection_coverage, name="ogcapi-coverage"),
+    re_path(rf"^collections/{ID}/tiles/?$", tiles_ogcapi.tilesets, name="ogcapi-tilesets"),
+    re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tileset, name="ogcapi-tileset"),
+    re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z]+)/(?P<z>\d+)/(?P<row>\d+)/(?P<col>\d+)/?$",
+            tiles_ogcapi.tile, name="ogcapi-tile"),
+    re_path(r"^tileMatrixSets/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms-list"),
+    re_path(r"^tileMatrixSets/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms"),
     # pygeoapi's own stylesheet and logo, used by its HTML pages.
     re_path(r"^static/(?P<path>.+)$", serve, {"document_root": Path(pygeoapi.__file__).parent / "static"}),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.contrib.gis.geos import Polygon
 
 from land.models import Parcel
+from planning.models import ZoningZone
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,46 @@ def test_impossible_tiles_and_unknown_layers_get_clear_errors(client):
     assert client.get("/tiles/parcels/3/8/0.pbf").json()["code"] == "InvalidParameterValue"
     assert client.get("/tiles/parcels/40/0/0.pbf").status_code == 400
     assert client.get("/tiles/nothing/1/0/0.pbf").status_code == 404
+
+
+def test_tiles_are_cached_until_the_layer_changes(client):
+    from tiles.models import CachedTile
+    from layers import registry
+
+    parcel = Parcel.objects.filter(commune__name="Phường Tân Phú").first()
+    x, y = tile_of(parcel.geom.centroid.x, parcel.geom.centroid.y, 17)
+    url = f"/tiles/parcels/17/{x}/{y}.pbf"
+    first = client.get(url)
+    assert CachedTile.objects.filter(layer_id="parcels", z=17, x=x, y=y).count() == 1
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    parcel.land_use_id = "TMD" if parcel.land_use_id != "TMD" else "ODT"
+    parcel.save()  # the layer's trigger bumps its version
+    second = client.get(url)
+    assert second["ETag"] != first["ETag"]
+    drawn = next(f for f in mapbox_vector_tile.decode(second.content)["parcels"]["features"] if f["id"] == parcel.id)
+    assert drawn["properties"]["land_use_code"] == parcel.land_use_id  # not the stale tile
+    assert CachedTile.objects.filter(layer_id="parcels", version__lt=int(second["ETag"].split("-")[1])).count() == 0
+
+
+def test_every_layer_table_bumps_its_tile_version():
+    from django.db import connection
+    from layers import registry
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%_tiles_version'")
+        tables = {row[0] for row in cursor.fetchall()}
+    assert {spec.table for spec in registry.all_layers()} <= tables
+
+
+def test_ogc_api_tiles_for_other_clients(client):
+    sets = client.get("/ogcapi/collections/zoning/tiles").json()["tilesets"]
+    template = next(link["href"] for link in sets[0]["links"] if link["rel"] == "item")
+    assert template.endswith("/ogcapi/collections/zoning/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}")
+    zone = ZoningZone.objects.first()
+    x, y = tile_of(zone.geom.point_on_surface.x, zone.geom.point_on_surface.y, 14)
+    response = client.get(f"/ogcapi/collections/zoning/tiles/WebMercatorQuad/14/{y}/{x}")  # row = y, col = x
+    assert response.status_code == 200
+    assert zone.id in {f["id"] for f in mapbox_vector_tile.decode(response.content)["zoning"]["features"]}
+    assert client.get("/ogcapi/tileMatrixSets/WebMercatorQuad").json()["id"] == "WebMercatorQuad"
+    assert client.get("/ogcapi/collections/cameras/tiles").status_code == 404
+    assert client.get("/ogcapi/collections/zoning/tiles/WorldCRS84Quad/1/0/0").status_code == 404

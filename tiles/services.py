@@ -1,0 +1,20 @@
+"""Vector tiles through a cache that a layer's writes invalidate (its version, bumped by a trigger)."""
+from django.db import transaction
+
+from layers.registry import LayerSpec
+
+from . import sql
+
+
+def tile_get(spec: LayerSpec, z: int, x: int, y: int) -> tuple[bytes, int]:
+    """The MVT of tile z/x/y (EPSG:3857 grid) of a layer, and the layer version it shows: from the
+    cache when that version's tile was rendered before, else rendered once and kept."""
+    if z < spec.min_zoom:
+        return b"", 0
+    version = sql.layer_version(spec.id)
+    data = sql.cached_tile(spec.id, version, z, x, y)
+    if data is None:
+        data = sql.render_tile(spec, z, x, y)
+        with transaction.atomic():
+            sql.store_tile(spec.id, version, z, x, y, data)
+    return data, version
