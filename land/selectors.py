@@ -17,3 +17,13 @@ def parcel_at(lon: float, lat: float) -> Parcel | None:
 
 def parcel_by_id(parcel_id: int) -> Parcel | None:
     return Parcel.objects.select_related("land_use", "commune", "commune__parent").filter(pk=parcel_id).first()
+
+
+def parcels_near(geom, *, margin_deg: float) -> list[Parcel]:
+    """Parcels meeting `geom`'s bbox grown by `margin_deg` degrees (EPSG:4326), for map extracts."""
+    from django.contrib.gis.geos import Polygon
+
+    minx, miny, maxx, maxy = geom.extent
+    box = Polygon.from_bbox((minx - margin_deg, miny - margin_deg, maxx + margin_deg, maxy + margin_deg))
+    box.srid = 4326
+    return list(Parcel.objects.filter(geom__intersects=box).only("id", "geom", "land_use_id", "parcel_no")[:2000])

@@ -1,11 +1,16 @@
 """The parcel panel of the public zoning look-up (planning disclosure, roadmap D.II.2)."""
-from django.http import JsonResponse
+from django.contrib.gis.geos import Polygon
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from land.selectors import parcel_at, parcel_by_id
+from land.models import LandUseCode
+from land.selectors import parcel_at, parcel_by_id, parcels_near
 from layers.access import ogc_exception
+from layers.selectors import code_list_colors
+from tiles.selectors import layers_changed_at
 
-from .selectors import parcel_panel
+from .report import parcel_report_pdf
+from .selectors import parcel_panel, zones_over
 
 
 def _panel(parcel):
@@ -17,6 +22,29 @@ def _panel(parcel):
 @require_safe
 def parcel_detail(request, parcel_id: int):
     return _panel(parcel_by_id(parcel_id))
+
+
+@require_safe
+def parcel_report(request, parcel_id: int):
+    """GET /api/parcels/<id>/report.pdf: the one-page printable report."""
+    parcel = parcel_by_id(parcel_id)
+    if parcel is None:
+        return ogc_exception(404, "NotFound", "Không có thửa đất này. / No such parcel.")
+    panel = parcel_panel(parcel)
+    colours = code_list_colors({LandUseCode})[LandUseCode]
+    neighbours = parcels_near(parcel.geom, margin_deg=0.0015)
+    zones = zones_over(Polygon.from_bbox(_grown(parcel.geom.extent, 0.0015)))
+    pdf = parcel_report_pdf(panel, parcel.geom, neighbours, zones, colours, layers_changed_at(["parcels", "zoning"]))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    identity = panel["identity"]
+    response["Content-Disposition"] = (f'inline; filename="thua-{identity["commune_code"]}-{identity["map_sheet_no"]}-'
+                                       f'{identity["parcel_no"]}.pdf"')
+    return response
+
+
+def _grown(extent, margin):
+    minx, miny, maxx, maxy = extent
+    return (minx - margin, miny - margin, maxx + margin, maxy + margin)
 
 
 @require_safe

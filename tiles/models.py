@@ -7,6 +7,7 @@ class LayerVersion(models.Model):
 
     layer_id = models.CharField(max_length=64, primary_key=True)
     version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)  # when the layer's data last changed
 
 
 class CachedTile(models.Model):

@@ -56,3 +56,14 @@ def test_panel_by_point_and_errors(client):
     assert client.get("/api/parcels/at", {"lon": "x"}).status_code == 400
     assert client.get("/api/parcels/999999999").status_code == 404
     assert "owner" not in client.get(f"/api/parcels/{parcel.pk}").content.decode()  # no personal data
+
+
+def test_one_page_pdf_report(client):
+    parcel = split_parcel()
+    response = client.get(f"/api/parcels/{parcel.pk}/report.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF") and b"/Count 1" in pdf  # one page
+    assert f"parcel {parcel.commune_id}/{parcel.map_sheet_no}/{parcel.parcel_no}".encode() in pdf
+    assert b"DejaVu" in pdf  # the bundled font with Vietnamese glyphs is embedded
+    assert client.get("/api/parcels/999999999/report.pdf").status_code == 404

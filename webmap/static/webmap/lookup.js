@@ -71,7 +71,9 @@
       "<h3>" + esc(T.buildable) + "</h3><dl><dt>" + esc(T.footprint) + "</dt><dd>" + num(data.buildable.footprint_m2, 1) +
       " m²</dd><dt>" + esc(T.floor_area) + "</dt><dd>" + num(data.buildable.floor_area_m2, 1) + " m²</dd><dt>" +
       esc(T.height) + "</dt><dd>" + num(data.buildable.max_height_m, 1) + "</dd></dl>" +
-      "<p class='actions'><button type='button' class='share'>" + esc(T.share_link) + "</button></p>";
+      "<p class='actions'><button type='button' class='share'>" + esc(T.share_link) + "</button> " +
+      "<a class='report' href='/api/parcels/" + encodeURIComponent(data.id) + "/report.pdf' target='_blank' rel='noopener'>" +
+      esc(T.report) + "</a></p>";
     panel.hidden = false;
     panel.querySelector(".close").addEventListener("click", function () {
       panel.hidden = true; highlight.clearLayers(); state.p = null; writeHash();
