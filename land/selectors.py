@@ -27,3 +27,18 @@ def parcels_near(geom, *, margin_deg: float) -> list[Parcel]:
     box = Polygon.from_bbox((minx - margin_deg, miny - margin_deg, maxx + margin_deg, maxy + margin_deg))
     box.srid = 4326
     return list(Parcel.objects.filter(geom__intersects=box).only("id", "geom", "land_use_id", "parcel_no")[:2000])
+
+
+def land_use_legend(*, language: str) -> list[dict]:
+    """The land-use codes parcels or zoning actually use, with name and colour (one query; the FK
+    indexes answer each EXISTS)."""
+    from django.db.models import Exists, OuterRef
+
+    from planning.models import ZoningZone
+
+    from .models import LandUseCode
+
+    used = LandUseCode.objects.filter(Exists(Parcel.objects.filter(land_use=OuterRef("pk")))
+                                      | Exists(ZoningZone.objects.filter(planned_land_use=OuterRef("pk"))))
+    name = "name_en" if language == "en" else "name_vi"
+    return [{"code": c.code, "name": getattr(c, name), "color": c.color} for c in used.order_by("sort_order")]

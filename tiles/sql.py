@@ -8,7 +8,7 @@ from layers.registry import LayerSpec
 
 EXTENT = 4096  # tile coordinate grid
 BUFFER = 64  # pixels of the grid drawn beyond the tile edge, so strokes join across tiles
-MAX_FEATURES = 20_000  # per tile; more would make the tile too heavy to draw
+MAX_FEATURES = 20_000  # per tile: the size cap (more would make the tile too heavy to draw)
 
 _TILE = sql.SQL("""
 WITH bounds AS (
@@ -16,12 +16,16 @@ WITH bounds AS (
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS lonlat
 )
 SELECT ST_AsMVT(tile, %(layer)s, %(extent)s, 'geom', 'id') FROM (
-    SELECT {columns}, ST_AsMVTGeom(ST_Transform(l.{geom}, 3857), bounds.web, %(extent)s, %(buffer)s, true) AS geom
+    SELECT {columns}, ST_AsMVTGeom(ST_Transform({shape}, 3857), bounds.web, %(extent)s, %(buffer)s, true) AS geom
     FROM {table} AS l, bounds
-    WHERE l.{geom} && bounds.lonlat
+    WHERE l.{geom} && bounds.lonlat {keep}
     LIMIT %(max_features)s
 ) AS tile
 """)
+# Lines and polygons are simplified to half a tile unit, and polygons smaller than a pixel dropped,
+# so a tile at any zoom carries only what can be seen (degrees: EPSG:4326 storage).
+_SIMPLIFIED = sql.SQL("ST_Simplify(l.{geom}, %(tolerance)s, true)")
+_VISIBLE = sql.SQL("AND ST_Area(l.{geom}) >= %(pixel_area)s")
 
 
 def tile_columns(spec: LayerSpec) -> list[str]:
@@ -32,14 +36,20 @@ def tile_columns(spec: LayerSpec) -> list[str]:
 def render_tile(spec: LayerSpec, z: int, x: int, y: int) -> bytes:
     """The MVT of tile z/x/y (Web Mercator, EPSG:3857 grid) of a layer stored in EPSG:4326;
     the layer inside the tile is named after the collection id."""
+    geom = sql.Identifier(spec.geometry_field.column)
+    polygon, point = "Polygon" in spec.geometry_type, spec.geometry_type == "Point"
     query = _TILE.format(
         columns=sql.SQL(", ").join(sql.SQL("l.{}").format(sql.Identifier(c)) for c in tile_columns(spec)),
-        geom=sql.Identifier(spec.geometry_field.column),
+        geom=geom,
+        shape=sql.SQL("l.{}").format(geom) if point else _SIMPLIFIED.format(geom=geom),
+        keep=_VISIBLE.format(geom=geom) if polygon else sql.SQL(""),
         table=sql.Identifier(spec.table),
     )
+    tile_deg = 360 / 2 ** z
     with connection.cursor() as cursor:
         cursor.execute(query, {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "layer": spec.id,
-                               "extent": EXTENT, "buffer": BUFFER, "max_features": MAX_FEATURES})
+                               "extent": EXTENT, "buffer": BUFFER, "max_features": MAX_FEATURES,
+                               "tolerance": tile_deg / EXTENT / 2, "pixel_area": (tile_deg / 256) ** 2})
         return bytes(cursor.fetchone()[0])
 
 

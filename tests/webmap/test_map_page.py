@@ -19,8 +19,9 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
 
 def test_map_lists_public_layers_in_vietnamese_and_hides_internal_ones(client, django_assert_num_queries):
-    # boundaries + main roads + one query per distinct code list of the overlays (7) + land-use colours.
-    with django_assert_num_queries(10):
+    # boundaries + main roads + one query per distinct code list of the overlays (7) + land-use colours
+    # + the legend's codes in use.
+    with django_assert_num_queries(11):
         html = client.get("/").content.decode()
     assert "<html lang=\"vi\">" in html
     for spec in registry.all_layers():
@@ -28,7 +29,8 @@ def test_map_lists_public_layers_in_vietnamese_and_hides_internal_ones(client, d
             assert mentions(html, spec.title_vi), spec.id
         if not spec.public:
             assert not mentions(html, spec.title_vi) and f"/collections/{spec.id}/" not in html, spec.id
-    assert mentions(html, "Đất ở tại đô thị")  # land-use names travel with the parcels layer
+    assert mentions(html, "Đất ở tại đô thị")
+    assert 'id="legend"' in html and "ODT</abbr> Đất ở tại đô thị" in html  # the legend lists codes in use  # land-use names travel with the parcels layer
 
 
 def test_english_toggle_switches_titles_and_is_remembered(client):
