@@ -35,3 +35,9 @@ def units_named(query: str, *, limit: int = 5, loose: bool = False, level: str |
     return [{"kind": "admin_unit", "label": u.name, "detail": f"{u.level.name_vi} · {u.parent.name if u.parent else ''}"
              .rstrip(" ·"), "code": u.gso_code, "lon": u.inside.x, "lat": u.inside.y, "bbox": list(u.geom.extent)}
             for u in name_matches(units.annotate(inside=PointOnSurface("geom")), "name", query, limit=limit, loose=loose)]
+
+
+def communes_for_picking() -> list[dict]:
+    """Communes with their district, ordered for a picker: code, "Phường Tân Phú — Thành phố Đồng Xoài"."""
+    return [{"code": c.gso_code, "label": f"{c.name} — {c.parent.name if c.parent else ''}"}
+            for c in AdminUnit.objects.filter(level="commune").select_related("parent").order_by("parent__name", "name")]

@@ -5,7 +5,7 @@ from geo.i18n import language_of, remember_language
 from land.selectors import land_use_legend
 from layers import registry
 from layers.selectors import code_list_colors, code_list_names, field_labels
-from places.selectors import admin_boundaries_geojson
+from places.selectors import admin_boundaries_geojson, communes_for_picking
 from transport.selectors import roads_geojson
 
 from .maps import Overlay, province_map
@@ -40,6 +40,6 @@ def index(request):
     response = render(request, "webmap/index.html", {
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
         "map_header": header, "map_html": figure.html.render(), "map_script": figure.script.render(),
-        "map_name": fmap.get_name(), "legend": land_use_legend(language=language),
+        "map_name": fmap.get_name(), "legend": land_use_legend(language=language), "communes": communes_for_picking(),
     })
     return remember_language(request, response)

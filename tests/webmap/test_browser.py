@@ -127,6 +127,15 @@ def test_a_citizen_searches_a_parcel_on_a_phone_and_shares_the_link(browser, pla
     other.locator("#parcel-panel h2").wait_for()
     assert f"Thửa {parcel.parcel_no}" in other.locator("#parcel-panel").inner_text()
     assert other.evaluate("document.getElementById('search-input').value").endswith(f"thua {parcel.parcel_no}")
+    # The same parcel through the commune picker, after closing the panel (the link forgets the parcel).
+    other.click("#parcel-panel .close")
+    assert f"p={parcel.pk}" not in other.url
+    other.click("#parcel-finder summary")
+    other.select_option("#parcel-form select[name=commune]", parcel.commune_id)
+    other.fill("#parcel-form input[name=sheet]", str(parcel.map_sheet_no))
+    other.fill("#parcel-form input[name=parcel]", str(parcel.parcel_no))
+    other.click("#parcel-form button")
+    other.wait_for_url(f"**p={parcel.pk}**")
     # A misspelt place name still finds it; nothing found says so.
     other.fill("#search-input", "dong xaoi")
     other.locator("#search-results li", has_text="Thành phố Đồng Xoài").wait_for()

@@ -20,8 +20,8 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
 def test_map_lists_public_layers_in_vietnamese_and_hides_internal_ones(client, django_assert_num_queries):
     # boundaries + main roads + one query per distinct code list of the overlays (7) + land-use colours
-    # + the legend's codes in use.
-    with django_assert_num_queries(11):
+    # + the legend's codes in use + the communes of the parcel finder.
+    with django_assert_num_queries(12):
         html = client.get("/").content.decode()
     assert "<html lang=\"vi\">" in html
     for spec in registry.all_layers():

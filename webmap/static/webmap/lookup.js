@@ -150,6 +150,12 @@
     e.preventDefault();
     runSearch(input.value, true);
   });
+  document.getElementById("parcel-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target;
+    input.value = form.commune.value + " " + form.sheet.value + " " + form.parcel.value;
+    runSearch(input.value, true);
+  });
   map.on("click", function (e) {
     openParcel("/api/parcels/at?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7), false);
   });
