@@ -8,7 +8,7 @@ from layers.selectors import code_list_colors, code_list_names, field_labels
 from places.selectors import admin_boundaries_geojson, communes_for_picking
 from transport.selectors import roads_geojson
 
-from .maps import Overlay, province_map
+from .maps import PANEL_LAYER, Overlay, province_map
 from .texts import TEXTS
 
 BASE_LAYERS = {"admin_units"}  # drawn as the base map, not as an overlay
@@ -41,5 +41,6 @@ def index(request):
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
         "map_header": header, "map_html": figure.html.render(), "map_script": figure.script.render(),
         "map_name": fmap.get_name(), "legend": land_use_legend(language=language), "communes": communes_for_picking(),
+        "parcel_zoom": registry.get(PANEL_LAYER).min_zoom,
     })
     return remember_language(request, response)

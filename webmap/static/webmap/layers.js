@@ -33,9 +33,10 @@
       this._request = null;
       var color = this.options.color;
       L.GeoJSON.prototype.initialize.call(this, null, {
-        style: function () { return {color: color, weight: 1.5, fillOpacity: 0.25}; },
+        style: function () { return {color: color, weight: 1.5, fillOpacity: 0.25, bubblingMouseEvents: false}; },
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, {radius: 5, color: color, weight: 1, fillOpacity: 0.8});
+          // A click on a marker opens its popup only, not the parcel panel underneath.
+          return L.circleMarker(latlng, {radius: 5, color: color, weight: 1, fillOpacity: 0.8, bubblingMouseEvents: false});
         },
         onEachFeature: this._bindPopup.bind(this),
       });

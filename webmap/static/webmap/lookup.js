@@ -157,6 +157,7 @@
     runSearch(input.value, true);
   });
   map.on("click", function (e) {
+    if (map.getZoom() < +root.dataset.parcelZoom) { return; }  // parcels are not drawn yet: nothing to pick
     openParcel("/api/parcels/at?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7), false);
   });
   map.on("moveend", writeHash);
