@@ -8,8 +8,9 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build-only \
-    python manage.py collectstatic --noinput -v0
+# Build-time settings only; the keys generated under this throw-away var/ never reach the image.
+RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build-only GEO_VAR_DIR=/tmp/build-var \
+    python manage.py collectstatic --noinput -v0 && rm -rf /tmp/build-var
 RUN useradd --system --home /app geo && mkdir -p /app/var && chown geo /app/var
 USER geo
 EXPOSE 8000
