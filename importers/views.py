@@ -16,7 +16,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from geo.i18n import language_of, remember_language
 from layers import registry
-from layers.access import not_found, read_denial
+from layers.access import readable_layer
 from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
@@ -215,11 +215,9 @@ def rejects(request, record_id: int):
 def export(request):
     """Download a layer the caller may read, as a file (format, CRS, unit or bbox filter)."""
     layer_id, fmt = request.GET.get("layer", ""), request.GET.get("format", "gpkg")
-    if layer_id not in {s.id for s in registry.all_layers()}:
-        return not_found()
-    if denied := read_denial(request, layer_id):
-        return denied
-    spec = registry.get(layer_id)
+    spec, refused = readable_layer(request, layer_id)
+    if refused:
+        return refused
     try:
         srid = int(request.GET.get("crs") or 4326)
         bbox = tuple(float(v) for v in request.GET["bbox"].split(",")) if request.GET.get("bbox") else None

@@ -30,3 +30,13 @@ def read_denial(request: HttpRequest, layer_id: str) -> HttpResponse | None:
     if request.user.is_authenticated:
         return ogc_exception(403, "Forbidden", "Bạn không có quyền xem lớp dữ liệu này. / You may not read this layer.")
     return not_found()
+
+
+def readable_layer(request: HttpRequest, layer_id: str) -> tuple[registry.LayerSpec | None, HttpResponse | None]:
+    """(the layer, None) when the caller may read it; (None, the 404/403 answer) otherwise, unknown
+    layers included. For exits that serve registered layers only (tiles, exports)."""
+    try:
+        spec = registry.get(layer_id)
+    except KeyError:
+        return None, not_found()
+    return (None, denied) if (denied := read_denial(request, layer_id)) else (spec, None)

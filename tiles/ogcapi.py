@@ -3,21 +3,12 @@ the WebMercatorQuad tile matrix set, same data, cache and read rules as /tiles/.
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
-from layers import registry
-from layers.access import not_found, ogc_exception, read_denial
+from layers.access import ogc_exception, readable_layer
 
 from .views import MAX_ZOOM, tile_response
 
 TMS = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
-
-
-def _spec(request, collection_id):
-    if collection_id not in {s.id for s in registry.all_layers()}:
-        return None, not_found()
-    if denied := read_denial(request, collection_id):
-        return None, denied
-    return registry.get(collection_id), None
 
 
 def _tileset(request, spec) -> dict:
@@ -40,13 +31,13 @@ def _tileset(request, spec) -> dict:
 
 @require_safe
 def tilesets(request, collection_id: str):
-    spec, error = _spec(request, collection_id)
+    spec, error = readable_layer(request, collection_id)
     return error or JsonResponse({"tilesets": [_tileset(request, spec)]}, json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe
 def tileset(request, collection_id: str, tms: str):
-    spec, error = _spec(request, collection_id)
+    spec, error = readable_layer(request, collection_id)
     if error:
         return error
     if tms != TMS:
@@ -57,7 +48,7 @@ def tileset(request, collection_id: str, tms: str):
 @require_safe
 def tile(request, collection_id: str, tms: str, z: str, row: str, col: str):
     z, row, col = int(z), int(row), int(col)  # the route's regex admits digits only
-    spec, error = _spec(request, collection_id)
+    spec, error = readable_layer(request, collection_id)
     if error:
         return error
     if tms != TMS or not (0 <= z <= MAX_ZOOM and 0 <= row < 2**z and 0 <= col < 2**z):

@@ -1,8 +1,7 @@
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
-from layers import registry
-from layers.access import not_found, ogc_exception, read_denial
+from layers.access import ogc_exception, readable_layer
 
 from .services import tile_get
 
@@ -12,11 +11,9 @@ MAX_ZOOM = 22
 @require_safe
 def tile(request, layer_id: str, z: int, x: int, y: int):
     """/tiles/<layer>/<z>/<x>/<y>.pbf: a vector tile, for callers who may read the layer."""
-    if layer_id not in {spec.id for spec in registry.all_layers()}:
-        return not_found()
-    if denied := read_denial(request, layer_id):
-        return denied
-    spec = registry.get(layer_id)
+    spec, refused = readable_layer(request, layer_id)
+    if refused:
+        return refused
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return ogc_exception(400, "InvalidParameterValue", f"Ô {z}/{x}/{y} không tồn tại. / No tile {z}/{x}/{y}.")
     return tile_response(request, spec, z, x, y)
