@@ -162,7 +162,13 @@ class RowConverter:
         for target, source, convert in self.mapped:
             raw_value = row.get(source)
             if isinstance(raw_value, str):
+                if "\x00" in raw_value:  # PostgreSQL text cannot hold it; the row is refused, not the server
+                    problems.append(f"{target.column}: chứa ký tự NUL (NUL character)")
+                    continue
                 raw_value = unicodedata.normalize("NFC", raw_value).strip()
+            elif isinstance(raw_value, (dict, list, tuple)):
+                problems.append(f"{target.column}: không phải một giá trị đơn (not a single value)")
+                continue
             if raw_value is None or raw_value == "":
                 if target.required:
                     problems.append(f"{target.column}: thiếu giá trị (missing value)")

@@ -18,8 +18,10 @@ from rasterio.errors import RasterioError
 from rasterio.shutil import copy as raster_copy
 from rasterio.warp import transform_bounds
 
+from layers.errors import logged_reference
 from layers.geometry import PROVINCE_BBOX
 
+from . import gdal_policy, sniff
 from .models import ImportRecord, RasterCoverage
 from .safety import ImportRejected, Limits, check_file_size
 from .services import file_sha256
@@ -51,8 +53,12 @@ def raster_import(*, path: Path, coverage_id: str, title: str, kind: str = Raste
     tmp = raster_path(coverage_id).with_suffix(".importing.tif")
     try:
         check_file_size(path, limits)
+        gdal_policy.enforce()
+        if sniff.file_format(path, file_name or path.name) != "geotiff":
+            raise ImportRejected("Không phải GeoTIFF (not a GeoTIFF).")
         try:
-            with rasterio.open(path) as src:
+            # Only the GeoTIFF driver may open it, whatever GDAL would have guessed from the content.
+            with rasterio.open(path, driver="GTiff") as src:
                 if src.driver != "GTiff":
                     raise ImportRejected(f"Không phải GeoTIFF ({src.driver}) (not a GeoTIFF).")
                 pixels = src.width * src.height * src.count
@@ -76,7 +82,9 @@ def raster_import(*, path: Path, coverage_id: str, title: str, kind: str = Raste
                              width=src.width, height=src.height, band_count=src.count, dtype=src.dtypes[0],
                              resolution_x=abs(src.res[0]), resolution_y=abs(src.res[1]), nodata=src.nodata)
         except RasterioError as error:
-            raise ImportRejected(f"Không đọc được raster: {error} (unreadable raster).")
+            reference = logged_reference("GDAL could not read an uploaded raster", error)
+            raise ImportRejected(f"Không đọc được raster: tệp hỏng hoặc không đúng định dạng GeoTIFF "
+                                 f"(unreadable raster; mã tham chiếu / reference {reference}).")
         with rasterio.open(tmp) as cog:
             if max(cog.width, cog.height) > 512 and not cog.overviews(1):
                 raise ImportRejected("Không tạo được ảnh tổng quan (overviews) cho COG.")

@@ -97,8 +97,14 @@ def file_chunks(path: Path, size: int = 1 << 20):
 
 
 def check_xlsx(path: Path, limits: Limits) -> None:
-    """An .xlsx is a zip of XML parts: the archive checks, then no part may declare entities."""
+    """An .xlsx is a zip of XML parts: the archive checks, no links to other workbooks or files, no
+    macros, and no part may declare entities."""
     for info in safe_zip_members(path, limits):
+        name = info.filename.lower()
+        if name.startswith(("xl/externallinks/", "xl/connections.xml", "xl/querytables/", "xl/activex/")) \
+                or name.endswith("vbaproject.bin"):
+            raise ImportRejected(f"Bảng tính có liên kết tới tệp/nguồn dữ liệu khác hoặc macro ({info.filename}), "
+                                 "không được phép (external links, data connections and macros are refused).")
         if info.filename.endswith((".xml", ".rels")):
             data = read_zip_member(path, info.filename, limits.max_uncompressed_bytes)
             refuse_xml_entities([data], info.filename)

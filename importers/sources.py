@@ -18,15 +18,14 @@ from pyogrio import raw
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from . import vnencodings
+from layers.errors import logged_reference
+
+from . import gdal_policy, sniff, vnencodings
 from .safety import (
     ImportRejected, Limits, check_file_size, check_xlsx, file_chunks, is_formula, read_zip_member,
     refuse_xml_entities, safe_zip_members,
 )
 
-VECTOR_FORMATS = {".zip": "shapefile", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson",
-                  ".kml": "kml", ".csv": "csv", ".xlsx": "xlsx"}
-RASTER_FORMATS = {".tif": "geotiff", ".tiff": "geotiff"}
 SAMPLE_ROWS = 200  # rows read to detect an encoding
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "kinhdo", "kinh_do")
@@ -161,18 +160,27 @@ class OgrSource(Source):
                 row += record_batch.num_rows
 
 
-def _ogr_info(gdal_path: str, layer: str | None, **kwargs) -> dict:
+def _unreadable(fmt: str, error: Exception) -> ImportRejected:
+    """GDAL's message names server paths: it goes to the log, the officer gets a reference."""
+    reference = logged_reference(f"GDAL could not read an uploaded {fmt} file", error)
+    return ImportRejected(f"Không đọc được tệp {sniff.LABELS[fmt]}: tệp hỏng hoặc không đúng định dạng "
+                          f"(unreadable file; mã tham chiếu / reference {reference}).")
+
+
+def _ogr_info(gdal_path: str, layer: str | None, fmt: str, **kwargs) -> dict:
     try:
-        return pyogrio.read_info(gdal_path, layer=layer, **kwargs)
+        info = pyogrio.read_info(gdal_path, layer=layer, **kwargs)
     except Exception as error:  # pyogrio raises DataSourceError/DataLayerError/... for unreadable files
-        raise ImportRejected(f"Không đọc được tệp: {error} (unreadable file).")
+        raise _unreadable(fmt, error)
+    sniff.check_driver(info.get("driver"), fmt)
+    return info
 
 
-def _ogr_layers(gdal_path: str) -> list[str]:
+def _ogr_layers(gdal_path: str, fmt: str) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(gdal_path)]
     except Exception as error:  # noqa: BLE001 - any GDAL failure means the same thing to the officer
-        raise ImportRejected(f"Không đọc được tệp: {error} (unreadable file).")
+        raise _unreadable(fmt, error)
 
 
 def _pick_layer(layers: list[str], layer: str | None, what: str) -> str | None:
@@ -200,7 +208,7 @@ def _open_shapefile_zip(path: Path, layer: str | None, encoding: str | None, lim
         if needed not in siblings:
             raise ImportRejected(f"Shapefile {stem} thiếu tệp {needed} (incomplete shapefile).")
     gdal_path = f"/vsizip/{path}/{shp}"
-    info = _ogr_info(gdal_path, None, encoding="latin1")
+    info = _ogr_info(gdal_path, None, "shapefile", encoding="latin1")
     declared = None
     if ".cpg" in siblings:
         cpg = read_zip_member(path, siblings[".cpg"], 1024).decode("ascii", "replace").strip().lower()
@@ -228,13 +236,19 @@ def _ogr_text_samples(source: OgrSource) -> list[bytes]:
     return samples
 
 
+# The driver named in the path where GDAL allows it; KML is opened by the only driver left that
+# knows it (see gdal_policy), and every open is checked against the driver the content proved.
+_DRIVER_PREFIX = {"geojson": "GeoJSON:", "gpkg": "GPKG:", "kml": ""}
+
+
 def _open_unicode_ogr(path: Path, fmt: str, layer: str | None, encoding: str | None, limits: Limits) -> OgrSource:
-    gdal_path = str(path)
+    gdal_path = _DRIVER_PREFIX[fmt] + str(path)
     if fmt == "kml":
         refuse_xml_entities(file_chunks(path), "Tệp KML")
-    layers = _ogr_layers(gdal_path)
-    chosen = _pick_layer(layers, layer, f"Tệp {fmt.upper()}")
-    info = _ogr_info(gdal_path, chosen)
+    info = _ogr_info(gdal_path, None, fmt)  # the driver is checked before layers are listed
+    layers = _ogr_layers(gdal_path, fmt)
+    chosen = _pick_layer(layers, layer, f"Tệp {sniff.LABELS[fmt]}")
+    info = _ogr_info(gdal_path, chosen, fmt) if chosen is not None else info
     crs = CRS.from_user_input(info["crs"]) if info["crs"] else None
     if fmt in ("kml", "geojson") and crs is None:
         crs = CRS.from_epsg(4326)  # both formats are WGS84 by definition
@@ -327,9 +341,16 @@ class CsvSource(TableSource):
         with open(self.path, "rb") as raw_file:
             text = io.TextIOWrapper(raw_file, encoding="latin-1", newline="")
             reader = csv.reader(text, self.dialect)
-            next(reader, None)  # header
-            for values in reader:
-                yield [self._decode(v) for v in values]
+            try:
+                next(reader, None)  # header
+                for values in reader:
+                    yield [self._decode(v) for v in values]
+            except csv.Error:  # a NUL byte, an unterminated quote over the field size limit, ...
+                raise ImportRejected(f"Dòng {reader.line_num} của tệp CSV không đọc được (byte NUL hoặc ô quá dài) "
+                                     f"(line {reader.line_num} is not valid CSV).")
+            except (UnicodeDecodeError, ValueError):
+                raise ImportRejected(f"Dòng {reader.line_num} của tệp CSV không đúng bảng mã {self.encoding.encoding} "
+                                     f"(line {reader.line_num} is not {self.encoding.encoding} text).")
 
     def _decode(self, value: str) -> str:
         data = value.encode("latin-1")
@@ -339,7 +360,16 @@ class CsvSource(TableSource):
 
 
 def _open_csv(path: Path, crs_option: str | None, encoding: str | None) -> CsvSource:
-    head = open(path, "rb").read(256 * 1024)
+    try:
+        return _read_csv_header(path, crs_option, encoding)
+    except (csv.Error, UnicodeDecodeError, ValueError) as error:
+        raise ImportRejected(f"Dòng đầu của tệp CSV không đọc được ({type(error).__name__}) "
+                             "(the CSV header cannot be read).")
+
+
+def _read_csv_header(path: Path, crs_option: str | None, encoding: str | None) -> CsvSource:
+    with open(path, "rb") as f:
+        head = f.read(256 * 1024)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     lines = head.splitlines()
@@ -429,24 +459,14 @@ def _open_xlsx(path: Path, layer: str | None, crs_option: str | None, encoding: 
     return source
 
 
-def file_format(path: Path, name: str | None = None) -> str:
-    suffix = Path(name or path.name).suffix.lower()
-    if suffix in VECTOR_FORMATS:
-        return VECTOR_FORMATS[suffix]
-    if suffix in RASTER_FORMATS:
-        return RASTER_FORMATS[suffix]
-    known = ", ".join(sorted({*VECTOR_FORMATS, *RASTER_FORMATS}))
-    raise ImportRejected(f"Định dạng {suffix or '(không có đuôi)'} không được hỗ trợ; dùng: {known} "
-                         "(unsupported format).")
-
-
 def open_vector(path: Path, *, name: str | None = None, layer: str | None = None, crs: str | None = None,
                 encoding: str | None = None, limits: Limits | None = None) -> Source:
-    """Open a vector file for import (format from the file name's suffix); `crs` overrides or fills
-    in the file's CRS; refuses hostile or unreadable files with ImportRejected."""
+    """Open a vector file for import (format proven by its content, see sniff.py); `crs` overrides
+    or fills in the file's CRS; refuses hostile or unreadable files with ImportRejected."""
     limits = limits or Limits.from_settings()
     check_file_size(path, limits)
-    fmt = file_format(path, name)
+    gdal_policy.enforce()
+    fmt = sniff.file_format(path, name)
     if fmt == "geotiff":
         raise ImportRejected("Tệp raster: dùng lệnh import_raster (GeoTIFF goes to the raster catalogue).")
     if fmt == "shapefile":

@@ -62,4 +62,4 @@ def test_size_limit_and_unknown_formats(tmp_path, settings):
 def test_a_file_that_is_not_what_it_says(tmp_path):
     fake = tmp_path / "gia.gpkg"
     fake.write_bytes(b"this is not a geopackage" * 100)
-    refused("parcels", fake, "Không đọc được")
+    refused("parcels", fake, "nội dung là CSV")
