@@ -16,14 +16,10 @@ setup:
 db:
 	@if [ -z "$$DATABASE_URL" ]; then scripts/pg.sh start; fi
 
+# Serves in the foreground: migrations, the demo province when empty, static files, gunicorn.
+# Started as root, the platform runs as the unprivileged `geo` user (see scripts/serve.sh).
 run: setup db
-	@$(PY) manage.py migrate --noinput -v0
-	@$(PY) manage.py seed_demo --if-empty
-	@$(PY) manage.py collectstatic --noinput -v0
-	@printf '\nBình Phước spatial platform on http://%s:%s/\n  Map (bản đồ):  http://%s:%s/\n  OGC API:       http://%s:%s/ogcapi/\n  Admin:         http://%s:%s/admin/  (create an account: .venv/bin/python manage.py createsuperuser)\n  Health:        http://%s:%s/healthz\nStop with Ctrl-C; `make stop` stops the embedded database.\n\n' \
-	  $(HOST) $(PORT) $(HOST) $(PORT) $(HOST) $(PORT) $(HOST) $(PORT) $(HOST) $(PORT)
-	@exec .venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --timeout 120 \
-	  --access-logfile - --error-logfile -
+	@HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) exec scripts/serve.sh
 
 test:
 	@scripts/bootstrap.sh --browser

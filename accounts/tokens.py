@@ -16,16 +16,28 @@ from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
 
 
-
-
 class TokenRejected(Exception):
     """A bearer token that must not be honoured (the reason goes to logs, never to clients)."""
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=16)
+def _key(pem: str) -> tuple[str, jwk.JWK]:
+    key = jwk.JWK.from_pem(pem.encode())
+    return key.thumbprint(), key
+
+
 def signing_key() -> jwk.JWK:
-    """The built-in provider's RSA key (OIDC_RSA_PRIVATE_KEY); its thumbprint is the `kid`."""
-    return jwk.JWK.from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY.encode())
+    """The built-in provider's active RSA key (OIDC_RSA_PRIVATE_KEY), the only one that signs; its
+    thumbprint is the `kid`."""
+    return _key(oauth2_settings.OIDC_RSA_PRIVATE_KEY)[1]
+
+
+def verification_keys() -> dict[str, jwk.JWK]:
+    """The built-in provider's keys whose tokens are honoured, by `kid`: the active one and, during a
+    rotation, the previous ones (OIDC_RSA_PRIVATE_KEYS_INACTIVE) until they are removed; the same
+    set /o/.well-known/jwks.json publishes."""
+    pems = [oauth2_settings.OIDC_RSA_PRIVATE_KEY, *oauth2_settings.OIDC_RSA_PRIVATE_KEYS_INACTIVE]
+    return dict(_key(pem) for pem in pems)
 
 
 def user_roles(user) -> list[str]:
@@ -56,8 +68,9 @@ def access_token_generator(request) -> str:
     }
     if profile is not None and profile.organisation_id:
         claims["org"] = profile.organisation_id
-    token = jwt.JWT(header={"alg": "RS256", "typ": "at+jwt", "kid": signing_key().thumbprint()}, claims=claims)
-    token.make_signed_token(signing_key())
+    kid, key = _key(oauth2_settings.OIDC_RSA_PRIVATE_KEY)
+    token = jwt.JWT(header={"alg": "RS256", "typ": "at+jwt", "kid": kid}, claims=claims)
+    token.make_signed_token(key)
     return token.serialize()
 
 
@@ -78,8 +91,7 @@ class KeySource:
 
 class BuiltInKeys(KeySource):
     def get(self, kid: str) -> jwk.JWK | None:
-        key = signing_key()
-        return key if kid == key.thumbprint() else None
+        return verification_keys().get(kid)
 
 
 class RemoteKeys(KeySource):
