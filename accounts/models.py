@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Profile(models.Model):
@@ -44,3 +45,21 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.actor}"
+
+
+class ClientAuthAttempt(models.Model):
+    """Lần xác thực client tại /o/token/: one client id presented from one address. It counts from the
+    moment it starts (so guesses sent in parallel to several workers cannot pass the limit), stays when
+    the client failed to authenticate and is removed otherwise; accounts/throttle.py reads them."""
+
+    client_id = models.CharField("client", max_length=255)
+    ip = models.GenericIPAddressField("từ địa chỉ", null=True)
+    at = models.DateTimeField("thời điểm", default=timezone.now)
+
+    class Meta:
+        verbose_name = "Lần xác thực client"
+        verbose_name_plural = "Lần xác thực client"
+        indexes = [models.Index(fields=["client_id", "ip", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.client_id} {self.ip}"

@@ -1,8 +1,14 @@
-"""Sign-in and sign-out pages, Vietnamese first with the English toggle."""
+"""Sign-in and sign-out pages, Vietnamese first with the English toggle; the OAuth token endpoint."""
+import json
+
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from oauth2_provider import views as oauth_views
 
 from geo.i18n import language_of, remember_language
 from importers.texts import TEXTS
+
+from . import throttle
 
 
 class _Bilingual:
@@ -24,3 +30,27 @@ class SignOutView(_Bilingual, auth_views.LogoutView):
 
     next_page = None
     template_name = "registration/logged_out.html"
+
+
+class TokenView(oauth_views.TokenView):
+    """/o/token/: django-oauth-toolkit's token endpoint, refusing a client id from an address (429)
+    after repeated failed authentications, like sign-in (accounts/throttle.py)."""
+
+    def post(self, request, *args, **kwargs):
+        with throttle.client_authentication(request) as attempt:
+            if attempt.retry_after:
+                return _rate_limited(attempt.retry_after)
+            attempt.response = super().post(request, *args, **kwargs)
+            return attempt.response
+
+
+def _rate_limited(retry_after: int) -> HttpResponse:
+    """An OAuth-style error (RFC 6749 §5.2 shape) with the seconds until the next try."""
+    body = {"error": "rate_limited", "error_description":
+            f"Quá nhiều lần xác thực client thất bại; thử lại sau {retry_after} giây. / Too many failed "
+            f"client authentications; try again in {retry_after} seconds."}
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=429,
+                            content_type="application/json; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response

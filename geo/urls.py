@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import SignInView, SignOutView
+from accounts.views import SignInView, SignOutView, TokenView
 
 from .healthz import healthz
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("data/", include("importers.urls")),
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
+    path("o/token/", TokenView.as_view(), name="token"),  # rate-limited; before the provider's own route
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
 ]
+
+# Failures outside the views' own answers: JSON on the API paths, a page in the caller's language elsewhere.
+handler400 = "geo.errors.bad_request"
+handler403 = "geo.errors.permission_denied"
+handler404 = "geo.errors.not_found"
+handler500 = "geo.errors.server_error"

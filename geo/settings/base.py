@@ -129,3 +129,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2  # larger uploads stream to a tempora
 GEO_IMPORT_BACKGROUND = True
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/data/"
+# A refused CSRF check answers like the other errors (geo/errors.py): 401 JSON for an anonymous write
+# to the API, otherwise 403 JSON or a page in the caller's language.
+CSRF_FAILURE_VIEW = "geo.errors.csrf_failure"
