@@ -3,6 +3,7 @@ from django.contrib import admin
 from layers.admin import ReadOnlyAdmin
 
 from .models import ImportRecord, RasterCoverage
+from .records import imports_reap_dead
 
 
 @admin.register(ImportRecord)
@@ -13,6 +14,10 @@ class ImportRecordAdmin(ReadOnlyAdmin):
     list_filter = ("status", "layer_id", "file_format")
     search_fields = ("file_name", "sha256", "user__username")
     date_hierarchy = "started_at"
+
+    def changelist_view(self, request, extra_context=None):
+        imports_reap_dead()  # an import whose process died shows as failed, not running
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(RasterCoverage)

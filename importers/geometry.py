@@ -18,6 +18,11 @@ ACCEPTED = {"MultiPolygon": {3, 6}, "MultiLineString": {1, 5}, "Point": {0}}
 _DIMENSION = {"MultiPolygon": 2, "MultiLineString": 1, "Point": 0}
 
 
+def _vn(number) -> str:
+    """A whole number written the Vietnamese way: 1.000.000."""
+    return f"{int(number):,}".replace(",", ".")
+
+
 @dataclass
 class GeometryResult:
     ewkb_hex: list[str | None]  # None where rejected
@@ -28,8 +33,10 @@ class GeometryResult:
 class GeometryChecker:
     """Turns WKB in `source_crs` into hex EWKB (EPSG:4326) for a layer of `target_type`."""
 
-    def __init__(self, source_crs: CRS, target_type: str, *, repair: bool = False, extent=PROVINCE_BBOX):
+    def __init__(self, source_crs: CRS, target_type: str, *, repair: bool = False, extent=PROVINCE_BBOX,
+                 max_vertices: int | None = None):
         self.target_type = target_type
+        self.max_vertices = max_vertices
         self.repair = repair
         self.extent = shapely.box(*extent)
         target = CRS.from_epsg(STORAGE_SRID)
@@ -56,6 +63,13 @@ class GeometryChecker:
         reject(np.array([w is None for w in wkb]), "không có hình học (no geometry)")
         reject(shapely.is_missing(source), "hình học không đọc được (unreadable geometry)")
         reject(shapely.is_empty(source), "hình học rỗng (empty geometry)")
+        if self.max_vertices is not None:
+            # Before any other work on them: a million-vertex parcel would cost seconds per look-up.
+            vertices = shapely.get_num_coordinates(source)
+            reject(vertices > self.max_vertices,
+                   lambda i: f"có {_vn(vertices[i])} đỉnh, vượt giới hạn {_vn(self.max_vertices)} đỉnh của lớp "
+                             f"(too many vertices: {_vn(vertices[i])} > {_vn(self.max_vertices)})")
+            source = np.where(vertices > self.max_vertices, None, source)
         source = shapely.force_2d(source)  # Z and M dropped
         coords, index = shapely.get_coordinates(source, return_index=True)
         reject(np.isin(np.arange(n), index[~np.isfinite(coords).all(axis=1)]),

@@ -1,23 +1,23 @@
 """Running an import from the web: in a background thread, its progress in a small JSON file under
-var/imports/jobs/ so any server process can report it."""
+var/imports/jobs/ so any server process can report it. The file exists before the officer is sent to
+the job page, and what it says is checked against the import record: a job whose process died says
+failed, never "running" for ever."""
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connection
 
+from layers.errors import logged_reference
+
+from .models import ImportRecord
+from .records import (DONE, FAILED, RUNNING, STOPPED, ImportFailed, imports_reap_dead, job_state_read,
+                      job_state_write, upload_dir)
 from .safety import ImportRejected
 from .services import ImportOptions, layer_import
-
-
-def jobs_dir() -> Path:
-    path = Path(settings.GEO_IMPORT_DIR) / "jobs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def new_token() -> str:
@@ -28,49 +28,81 @@ def valid_token(token: str) -> bool:
     return bool(token) and len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
 
 
-def write_state(token: str, **state) -> None:
-    path = jobs_dir() / f"{token}.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+def job_state(token: str) -> dict | None:
+    """What to show of web job `token`: its state file, unless that still says running while the import
+    has ended: its process died (marked failed here, when the platform looks), or the file is behind."""
+    state = job_state_read(token) if valid_token(token) else None
+    if state is None or state.get("state") != RUNNING:
+        return state
+    imports_reap_dead()
+    record = ImportRecord.objects.filter(pk=state["record_id"]).first() if state.get("record_id") else None
+    if record is None:  # a state file from before records kept jobs alive: its thread is long gone
+        return {**state, "state": FAILED, "message": STOPPED}
+    if record.status == RUNNING:
+        return state
+    return {**state, "state": record.status, "message": record.message, "done": record.total,
+            "total": record.total, "accepted": record.accepted, "rejected": record.rejected,
+            "has_rejects": bool(record.rejects_file)}
 
 
-def read_state(token: str) -> dict | None:
-    path = jobs_dir() / f"{token}.json"
-    return json.loads(path.read_text(encoding="utf-8")) if valid_token(token) and path.exists() else None
+def job_started(token: str, *, owner: int) -> bool:
+    """Whether `owner` confirmed this upload already in a way that forbids confirming it again: its import
+    is running, has written its rows (a second run would load them twice), or died and took the upload
+    with it. After a refusal nothing was written, and the officer may correct the options and retry."""
+    state = job_state(token)
+    if state is None or state.get("owner") != owner:
+        return False
+    return state["state"] in (RUNNING, DONE) or not upload_dir(token).is_dir()
 
 
-def run_import(token: str, *, layer_id: str, path: Path, file_name: str, user_id: int, options: ImportOptions) -> None:
-    """Run one import and keep its state file current; a failure is reported, never raised."""
+def run_import(token: str, *, layer_id: str, path, file_name: str, user_id: int, options: ImportOptions,
+               started: Callable[[], None] = lambda: None) -> None:
+    """Run one import and keep its state file current; a failure is reported, never raised. `started` is
+    called once the state file names the running import's record (or the import has already ended)."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=user_id)
-    write_state(token, state="running", done=0, total=None, owner=user_id)
+    record_id = None
+
+    def running(record: ImportRecord) -> None:
+        nonlocal record_id
+        record_id = record.pk
+        job_state_write(token, state=RUNNING, done=0, total=None, owner=user_id, record_id=record_id)
+        started()
 
     def progress(done, total):
-        write_state(token, state="running", done=done, total=total, owner=user_id)
+        job_state_write(token, state=RUNNING, done=done, total=total, owner=user_id, record_id=record_id)
 
     try:
         report = layer_import(layer_id=layer_id, path=path, file_name=file_name, user=user, options=options,
-                              progress=progress)
-        write_state(token, state=report.status, done=report.total, total=report.total, owner=user_id,
+                              progress=progress, job_token=token, started=running)
+        job_state_write(token, state=report.status, done=report.total, total=report.total, owner=user_id,
                     record_id=report.record_id, accepted=report.accepted, rejected=report.rejected,
                     message=report.message, reasons=report.reasons[:10], has_rejects=bool(report.rejects_file))
     except ImportRejected as error:
-        write_state(token, state="rejected", owner=user_id, message=str(error))
+        job_state_write(token, state=FAILED if isinstance(error, ImportFailed) else ImportRecord.Status.REJECTED,
+                    owner=user_id, record_id=record_id, message=str(error))
 
 
-def _in_thread(token: str, **kwargs) -> None:
+def _in_thread(token: str, started: threading.Event, **kwargs) -> None:
     try:
-        run_import(token, **kwargs)
+        run_import(token, started=started.set, **kwargs)
+    except Exception as error:  # outside the import itself (the account vanished ...): the job still ends
+        failure = ImportFailed(logged_reference(f"web import job {token}", error))
+        job_state_write(token, state=FAILED, owner=kwargs["user_id"], message=str(failure))
     finally:
-        close_old_connections()  # this thread's connection is not the request's
+        started.set()
+        connection.close()  # this thread's own connection; its import's lock went with the import
 
 
 def start_import(token: str, **kwargs) -> None:
-    """Start run_import in a background thread, or inline when GEO_IMPORT_BACKGROUND is off (tests)."""
-    if settings.GEO_IMPORT_BACKGROUND:
-        threading.Thread(target=_in_thread, args=(token,), kwargs=kwargs, daemon=False,
-                         name=f"import-{token[:8]}").start()
-    else:
+    """Start run_import in a background thread, or inline when GEO_IMPORT_BACKGROUND is off (tests).
+    Returns once the job's state file exists, so the job page the officer is sent to never says "not
+    found"; the thread always gets there quickly (the record is created before the file is read)."""
+    if not settings.GEO_IMPORT_BACKGROUND:
         run_import(token, **kwargs)
+        return
+    started = threading.Event()
+    threading.Thread(target=_in_thread, args=(token, started), kwargs=kwargs, daemon=False,
+                     name=f"import-{token[:8]}").start()
+    started.wait()

@@ -32,11 +32,15 @@ class ImportRecord(models.Model):
     started_at = models.DateTimeField("bắt đầu", auto_now_add=True)
     finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
     duration_s = models.FloatField("thời gian (giây)", null=True, blank=True)
+    # The web job (its upload under var/imports/uploads/<token>/ and its state file) that ran this import.
+    job_token = models.CharField("mã công việc", max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "Lần nhập dữ liệu"
         verbose_name_plural = "Nhật ký nhập dữ liệu"
         ordering = ["-started_at"]
+        # Every look at the import log first looks for running imports whose process died.
+        indexes = [models.Index(fields=["status"], condition=models.Q(status="running"), name="importrecord_running")]
 
     def __str__(self):
         return f"{self.file_name} → {self.layer_id} ({self.get_status_display()})"

@@ -7,14 +7,12 @@ import datetime as dt
 import hashlib
 import io
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import shapely
-from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from psycopg2 import sql
 
@@ -24,6 +22,7 @@ from layers.registry import LayerSpec
 from .fields import RowConverter, match_fields, target_fields
 from .geometry import GeometryChecker
 from .models import ImportRecord
+from .records import import_record_fail, import_record_running, rejects_dir
 from .safety import ImportRejected
 from .sources import Source, crs_label, open_vector
 
@@ -96,9 +95,13 @@ def _check_options(spec: LayerSpec, options: ImportOptions) -> None:
 
 
 def layer_import(*, layer_id: str, path: Path, file_name: str | None = None, user=None,
-                 options: ImportOptions | None = None, progress: Progress | None = None) -> ImportReport:
+                 options: ImportOptions | None = None, progress: Progress | None = None, job_token: str = "",
+                 started: Callable[[ImportRecord], None] | None = None) -> ImportReport:
     """Import `path` into layer `layer_id`. All or nothing: a rejected row (unless skip_invalid), a
-    dry run, an error or a killed process leave the layer as it was. Every run is recorded."""
+    dry run, an error or a killed process leave the layer as it was. Every run is recorded, and its
+    record is never left saying "running" (records.py): `started` is called once it exists. A refusal
+    raises ImportRejected; anything unexpected (a bug, the database going away) ends the record FAILED
+    and raises ImportFailed (an ImportRejected) whose message shows a reference, never internals."""
     options = options or ImportOptions()
     try:
         spec = registry.get(layer_id)
@@ -107,54 +110,69 @@ def layer_import(*, layer_id: str, path: Path, file_name: str | None = None, use
                              f"{', '.join(s.id for s in registry.all_layers())} (unknown layer).")
     _check_options(spec, options)
     path = Path(path)
-    record = ImportRecord.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None, layer_id=layer_id,
-        file_name=file_name or path.name, sha256=file_sha256(path), size_bytes=path.stat().st_size,
-        file_format="?", mode=options.mode,
-        options={k: v for k, v in options.__dict__.items() if k not in ("batch_size",)} | {"key": list(options.key)},
-    )
-    started = time.monotonic()
-    report = ImportReport(record.id, ImportRecord.Status.RUNNING, {}, {})
     try:
-        source = open_vector(path, name=file_name, layer=options.layer, crs=options.crs, encoding=options.encoding)
-        report.source = source.describe()
-        record.file_format, record.source_crs, record.encoding = source.format, crs_label(source.crs), \
-            source.encoding.encoding
-        report.mapping = match_fields(source.fields, spec, options.mapping)
+        size = path.stat().st_size
+    except OSError:
+        raise ImportRejected("Không đọc được tệp (the file cannot be read).")
+    with import_record_running(
+            user=user if getattr(user, "is_authenticated", False) else None, layer_id=layer_id,
+            file_name=file_name or path.name, sha256="", size_bytes=size, file_format="?", mode=options.mode,
+            options={k: v for k, v in options.__dict__.items() if k not in ("batch_size",)} | {"key": list(options.key)},
+            job_token=job_token) as record:
+        report = ImportReport(record.id, ImportRecord.Status.RUNNING, {}, {})
         try:
-            with transaction.atomic():
-                _load(spec, source, report, options, record, progress)
-                if options.dry_run or (report.rejected and not options.skip_invalid):
-                    raise _Rollback
-        except _Rollback:
-            pass
-        if options.dry_run:
-            report.status = ImportRecord.Status.DRY_RUN
-            report.message = (f"Chạy thử: {report.total - report.rejected:,} dòng hợp lệ, {report.rejected:,} "
-                              f"dòng bị loại; không ghi gì (dry run, nothing written).")
-        elif report.rejected and not options.skip_invalid:
-            report.status = ImportRecord.Status.REJECTED
-            report.message = (f"{report.rejected:,} dòng không hợp lệ; không ghi gì. Sửa tệp, hoặc dùng "
-                              "--skip-invalid để chỉ nạp các dòng hợp lệ (invalid rows; nothing written).")
-            report.accepted = 0
-        else:
-            report.status = ImportRecord.Status.DONE
-            report.message = f"Đã nạp {report.accepted:,} dòng vào lớp {layer_id} (loaded)."
-    except ImportRejected as error:
-        report.status, report.message = ImportRecord.Status.REJECTED, str(error)
-        _finish(record, report, started)
-        raise
-    except DatabaseError as error:
-        report.status = ImportRecord.Status.FAILED
-        report.message = f"Cơ sở dữ liệu từ chối, không ghi gì: {error}".strip()
-        _finish(record, report, started)
-        raise ImportRejected(report.message) from error
-    _finish(record, report, started)
+            if started:
+                started(record)
+            try:
+                _run(spec, path, file_name, options, record, report, progress)
+            except ImportRejected as error:
+                report.status, report.message = ImportRecord.Status.REJECTED, str(error)
+                _finish(record, report)
+                raise
+        except ImportRejected:
+            raise
+        except Exception as error:  # not the file's fault: logged with its traceback, shown as a reference
+            raise import_record_fail(record, what=f"importing {record.file_name!r} into {layer_id}",
+                                     error=error) from error
     return report
 
 
-def _finish(record: ImportRecord, report: ImportReport, started: float) -> None:
-    report.duration_s = time.monotonic() - started
+def _run(spec: LayerSpec, path: Path, file_name: str | None, options: ImportOptions, record: ImportRecord,
+         report: ImportReport, progress: Progress | None) -> None:
+    record.sha256 = file_sha256(path)  # after the record exists: a web job's page must not wait for this
+    record.save(update_fields=["sha256"])
+    source = open_vector(path, name=file_name, layer=options.layer, crs=options.crs, encoding=options.encoding)
+    report.source = source.describe()
+    record.file_format, record.source_crs, record.encoding = source.format, crs_label(source.crs), \
+        source.encoding.encoding
+    report.mapping = match_fields(source.fields, spec, options.mapping)
+    try:
+        with transaction.atomic():
+            _load(spec, source, report, options, record, progress)
+            if options.dry_run or (report.rejected and not options.skip_invalid):
+                raise _Rollback
+            report.status = ImportRecord.Status.DONE
+            report.message = f"Đã nạp {report.accepted:,} dòng vào lớp {spec.id} (loaded)."
+            # Committed with the rows: a process killed at any point leaves rows and "done" together or neither.
+            _finish(record, report)
+    except _Rollback:
+        pass
+    if report.status == ImportRecord.Status.DONE:
+        return
+    if options.dry_run:
+        report.status = ImportRecord.Status.DRY_RUN
+        report.message = (f"Chạy thử: {report.total - report.rejected:,} dòng hợp lệ, {report.rejected:,} "
+                          f"dòng bị loại; không ghi gì (dry run, nothing written).")
+    else:
+        report.status = ImportRecord.Status.REJECTED
+        report.message = (f"{report.rejected:,} dòng không hợp lệ; không ghi gì. Sửa tệp, hoặc dùng "
+                          "--skip-invalid để chỉ nạp các dòng hợp lệ (invalid rows; nothing written).")
+        report.accepted = 0
+    _finish(record, report)
+
+
+def _finish(record: ImportRecord, report: ImportReport) -> None:
+    report.duration_s = (timezone.now() - record.started_at).total_seconds()
     record.status, record.message = report.status, report.message
     record.total, record.accepted, record.rejected = report.total, report.accepted, report.rejected
     record.rejects_file = report.rejects_file
@@ -182,7 +200,7 @@ class _Rejects:
     KEEP = 20  # reasons kept in the report itself
 
     def __init__(self, record: ImportRecord, fields: list[str], report: ImportReport):
-        self.path = Path(settings.GEO_IMPORT_DIR) / str(record.id) / "rejects.csv"
+        self.path = rejects_dir(record.id) / "rejects.csv"
         self.fields, self.report, self.writer, self.file = fields, report, None, None
 
     def add(self, row_number: int, reason: str, row: dict, geometry_wkt: str = "") -> None:
@@ -212,7 +230,7 @@ def _wkt(wkb) -> str:
 def _load(spec: LayerSpec, source: Source, report: ImportReport, options: ImportOptions, record: ImportRecord,
           progress: Progress | None) -> None:
     converter = RowConverter(spec, report.mapping)
-    checker = GeometryChecker(source.crs, spec.geometry_type, repair=options.repair)
+    checker = GeometryChecker(source.crs, spec.geometry_type, repair=options.repair, max_vertices=spec.max_vertices)
     columns = [t.column for t in converter.fields]
     geom = spec.geometry_field.column
     rejects = _Rejects(record, source.fields, report)

@@ -437,7 +437,9 @@ def _open_xlsx(path: Path, layer: str | None, crs_option: str | None, encoding: 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise ImportRejected(f"Không đọc được tệp Excel: {error} (unreadable workbook).")
+        reference = logged_reference("openpyxl could not read an uploaded workbook", error)
+        raise ImportRejected(f"Không đọc được tệp Excel: tệp hỏng hoặc không đúng định dạng (unreadable workbook; "
+                             f"mã tham chiếu / reference {reference}).")
     try:
         sheet = _pick_layer(workbook.sheetnames, layer, "Tệp Excel")
         header_row = next(workbook[sheet].iter_rows(max_row=1, values_only=True), None)

@@ -39,6 +39,9 @@ TEXTS = {
         "signed_out": "Bạn đã đăng xuất.", "bad_login": "Sai tên đăng nhập hoặc mật khẩu.",
         "map": "Bản đồ",
         "id": "Mã raster", "raster_title": "Tên raster", "kind": "Loại",
+        "states": {"running": "Đang chạy", "done": "Hoàn tất", "dry_run": "Chạy thử (không ghi)",
+                   "rejected": "Bị từ chối (không ghi gì)", "failed": "Lỗi (không ghi gì)"},
+        "upload_again": "Không có gì được ghi vào lớp; có thể tải tệp lên lại để nhập.",
     },
     "en": {
         "title": "Import and export data",
@@ -78,5 +81,8 @@ TEXTS = {
         "signed_out": "You have signed out.", "bad_login": "Wrong user name or password.",
         "map": "Map",
         "id": "Raster id", "raster_title": "Raster title", "kind": "Kind",
+        "states": {"running": "Running", "done": "Done", "dry_run": "Dry run (nothing written)",
+                   "rejected": "Refused (nothing written)", "failed": "Failed (nothing written)"},
+        "upload_again": "Nothing was written to the layer; you can upload the file again to import it.",
     },
 }

@@ -21,9 +21,10 @@ from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
 from .fields import match_fields, missing_required, target_fields
-from .jobs import new_token, read_state, start_import, valid_token
+from .jobs import job_started, job_state, new_token, start_import, valid_token
 from .models import ImportRecord, RasterCoverage
 from .rasters import raster_import
+from .records import failures_referenced, imports_reap_dead, upload_dir
 from .safety import ImportRejected
 from .selectors import recent_imports
 from .services import MODES, ImportOptions, layer_import
@@ -48,14 +49,10 @@ def _editable(request) -> list[registry.LayerSpec]:
     return [spec for spec in registry.all_layers() if spec.editable_by(roles)]
 
 
-def _uploads() -> Path:
-    return Path(settings.GEO_IMPORT_DIR) / "uploads"
-
-
 def _upload_file(token: str) -> Path:
     if not valid_token(token):
         raise Http404
-    folder = _uploads() / token
+    folder = upload_dir(token)
     # The upload itself; dot files (the .owner marker) are ours. safe_file_name never starts with a dot.
     files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")] if folder.is_dir() else []
     if not files:
@@ -64,7 +61,7 @@ def _upload_file(token: str) -> Path:
 
 
 def _owner_of(token: str) -> int | None:
-    marker = _uploads() / token / ".owner"
+    marker = upload_dir(token) / ".owner"
     return int(marker.read_text()) if marker.exists() else None
 
 
@@ -82,13 +79,16 @@ def _owned_upload(request, token: str, layer_id: str):
 @login_required
 def home(request):
     roles = registry.roles_of(request.user)
+    imports_reap_dead()  # an import whose process died shows as failed, not running
+    states = TEXTS[language_of(request)]["states"]
+    imports = recent_imports(user=None if request.user.is_superuser else request.user, limit=20)
     return _page(request, "importers/home.html", {
         "editable": _editable(request),
         "readable": registry.readable_layers(roles),
         "formats": FORMATS, "export_crs": EXPORT_CRS,
         "can_raster": registry.ROLE_ADMIN in roles or request.user.is_staff,
         "raster_kinds": RasterCoverage.Kind.choices,
-        "imports": recent_imports(user=None if request.user.is_superuser else request.user, limit=20),
+        "imports": [(record, states[record.status]) for record in imports],
     })
 
 
@@ -108,7 +108,7 @@ def upload(request):
     if upload.size > settings.GEO_IMPORT_LIMITS["max_file_bytes"]:
         return _page(request, "importers/error.html", {"message": "Tệp quá lớn (file too large)."}, status=400)
     token = new_token()
-    folder = _uploads() / token
+    folder = upload_dir(token)
     folder.mkdir(parents=True)
     (folder / ".owner").write_text(str(request.user.pk))
     destination = folder / safe_file_name(upload.name)
@@ -154,9 +154,10 @@ def inspect(request, token: str):
                "params": request.GET.dict(), "targets": target_fields(spec), "encodings": ENCODINGS, "modes": MODES,
                "source": None, "mapping": {}, "report": None, "unsure": None, "error": None}
     try:
-        source = open_vector(path, layer=options.layer, crs=options.crs, encoding=options.encoding)
-        context["source"] = source.describe()
-        context["mapping"] = match_fields(source.fields, spec, options.mapping, require=False)
+        with failures_referenced(f"inspecting upload {token} for {layer_id}"):
+            source = open_vector(path, layer=options.layer, crs=options.crs, encoding=options.encoding)
+            context["source"] = source.describe()
+            context["mapping"] = match_fields(source.fields, spec, options.mapping, require=False)
         missing = missing_required(spec, context["mapping"])
         if missing:
             context["error"] = ("Chọn trường cho các cột bắt buộc (choose a field for the required columns): "
@@ -174,6 +175,8 @@ def inspect(request, token: str):
 @require_POST
 @login_required
 def start(request, token: str):
+    if job_started(token, owner=request.user.pk):  # confirmed twice (back button, retry): one import only
+        return redirect(f"/data/jobs/{token}/")
     path, spec = _owned_upload(request, token, request.POST.get("layer", ""))
     if path is None:
         return spec
@@ -183,10 +186,11 @@ def start(request, token: str):
 
 
 def _job_state(request, token: str) -> dict:
-    state = read_state(token)
+    """The job's state with its status in the page's language ("label")."""
+    state = job_state(token)
     if state is None or state.get("owner") != request.user.pk:
         raise Http404
-    return state
+    return {**state, "label": TEXTS[language_of(request)]["states"][state["state"]]}
 
 
 @require_safe

@@ -16,6 +16,7 @@ from importers.geometry import GeometryChecker
 from importers.safety import ImportRejected
 
 from . import registry
+from .errors import logged_reference
 from .registry import LayerSpec
 
 
@@ -69,9 +70,14 @@ def _values(spec: LayerSpec, feature: dict, *, partial: bool) -> tuple[dict, str
     if unknown:
         raise EditRefused(400, "InvalidParameterValue", f"Cột không có trong lớp: {', '.join(unknown)}. / Unknown properties.")
     try:
-        mapping = match_fields(list(properties), spec, {c: c for c in properties if c in known}, require=not partial)
+        mapping = match_fields(list(properties), spec, {c: c for c in properties if c in known}, require=False)
     except ImportRejected as error:
         raise EditRefused(400, "InvalidParameterValue", str(error))
+    missing = [] if partial else missing_required(spec, mapping)
+    if missing:
+        names = ", ".join(t.column for t in missing)
+        raise EditRefused(400, "InvalidParameterValue", f"Thiếu thuộc tính bắt buộc: {names}. / Required properties "
+                                                        f"missing: {names}.")
     converter = RowConverter(spec, mapping)
     values, problems = converter.convert(properties)
     if partial:
@@ -82,7 +88,7 @@ def _values(spec: LayerSpec, feature: dict, *, partial: bool) -> tuple[dict, str
             wkb = shapely.to_wkb(shapely.from_geojson(json.dumps(feature.get("geometry"))))
         except (shapely.errors.ShapelyError, TypeError, ValueError):
             wkb = b"invalid"
-        checked = GeometryChecker(CRS.from_epsg(4326), spec.geometry_type).check([wkb])
+        checked = GeometryChecker(CRS.from_epsg(4326), spec.geometry_type, max_vertices=spec.max_vertices).check([wkb])
         if checked.reasons[0]:
             problems.insert(0, checked.reasons[0])
         ewkb = checked.ewkb_hex[0]
@@ -112,19 +118,29 @@ def _check_owner(spec: LayerSpec, editor: Editor, *, existing=None, values: dict
 
 
 def _save(instance) -> None:
+    # The database's words name constraints and columns: they go to the log under a reference.
     try:
         with transaction.atomic():
             instance.save()
     except IntegrityError as error:
-        raise EditRefused(409, "Conflict", f"Dữ liệu xung đột với lớp: {error.args[0].splitlines()[0]}")
+        reference = logged_reference(f"edit of {instance._meta.label} refused by a constraint", error)
+        raise EditRefused(409, "Conflict", "Dữ liệu trùng hoặc xung đột với đối tượng khác trong lớp (mã tham chiếu "
+                                           f"{reference}). / The feature conflicts with another (reference {reference}).")
     except DatabaseError as error:
-        raise EditRefused(400, "InvalidParameterValue", f"Cơ sở dữ liệu từ chối: {error.args[0].splitlines()[0]}")
+        reference = logged_reference(f"edit of {instance._meta.label} refused by the database", error)
+        raise EditRefused(400, "InvalidParameterValue", f"Cơ sở dữ liệu không nhận giá trị này (mã tham chiếu "
+                                                        f"{reference}). / Refused by the database (reference {reference}).")
+
+
+BIGINT_MAX = 2**63 - 1
 
 
 def _get(spec: LayerSpec, feature_id: str):
+    if not (str(feature_id).isascii() and str(feature_id).isdigit()) or not 0 < int(feature_id) <= BIGINT_MAX:
+        raise EditRefused(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
     try:
         return spec.model.objects.get(pk=int(feature_id))
-    except (ValueError, spec.model.DoesNotExist):
+    except spec.model.DoesNotExist:
         raise EditRefused(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
 
 
@@ -155,4 +171,6 @@ def feature_delete(*, spec: LayerSpec, editor: Editor, feature_id: str) -> None:
         with transaction.atomic():
             instance.delete()
     except (IntegrityError, DatabaseError) as error:
-        raise EditRefused(409, "Conflict", f"Không xóa được: {error.args[0].splitlines()[0]}")
+        reference = logged_reference(f"delete from {spec.id} refused by the database", error)
+        raise EditRefused(409, "Conflict", f"Không xóa được: đối tượng khác còn dựa vào nó (mã tham chiếu {reference}). / "
+                                           f"Cannot delete: other features depend on it (reference {reference}).")

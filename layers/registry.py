@@ -73,6 +73,13 @@ class LayerSpec:
     def srid(self) -> int:
         return self.geometry_field.srid
 
+    @property
+    def max_vertices(self) -> int:
+        """The most vertices one feature may have (settings.GEO_MAX_VERTICES, per layer)."""
+        from django.conf import settings
+
+        return settings.GEO_MAX_VERTICES.get(self.id, settings.GEO_MAX_VERTICES["default"])
+
     def readable_by(self, roles: Iterable[str]) -> bool:
         roles = set(roles)
         return self.public or ROLE_ADMIN in roles or bool(roles & set(self.read_roles))

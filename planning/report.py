@@ -20,7 +20,7 @@ pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")
 
 
 def _rings(geom):
-    for polygon in geom:  # MultiPolygon
+    for polygon in ([geom] if geom.geom_type == "Polygon" else geom):  # MultiPolygon (or one part left)
         yield list(polygon.exterior_ring.coords)
 
 
@@ -39,6 +39,12 @@ def _map_extract(pdf, panel, parcel_geom, neighbours, zones, colours, box):
     def to_page(lon, lat):
         return x0 + dx + (lon - minx) * kx * scale, y0 + dy + (lat - miny) * scale
 
+    # Nothing finer than a printed point is drawn: every outline is simplified to that first.
+    tolerance = (maxx - minx) / 1500
+
+    def drawn(geom):
+        return geom.simplify(tolerance, preserve_topology=True) if geom.num_coords > 50 else geom
+
     pdf.saveState()
     clip = pdf.beginPath()
     clip.rect(x0, y0, w, h)
@@ -49,7 +55,7 @@ def _map_extract(pdf, panel, parcel_geom, neighbours, zones, colours, box):
         *[(z.geom, None, colors.HexColor("#8e44ad"), 1.2, (4, 2)) for z in zones],
         (parcel_geom, None, colors.red, 2.2, None),
     ):
-        for ring in _rings(geom):
+        for ring in _rings(drawn(geom)):
             path = pdf.beginPath()
             path.moveTo(*to_page(*ring[0]))
             for point in ring[1:]:

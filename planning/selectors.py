@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Intersection
 from django.db.models import FloatField, Func, Value
@@ -14,6 +15,23 @@ def zones_over(geom) -> list[ZoningZone]:
     zones = (ZoningZone.objects.select_related("planned_land_use").filter(geom__intersects=geom)
              .annotate(share_m2=share).order_by("-share_m2"))
     return [z for z in zones if z.share_m2 >= 0.01]
+
+
+def outline_for_map(geom, *, max_vertices: int | None = None):
+    """`geom` (EPSG:4326) as stored, or simplified with its topology kept (tolerance in degrees, grown
+    until it fits) when it has more vertices than `max_vertices` (GEO_PANEL_MAX_VERTICES): a huge
+    parcel never ships whole. Falls back to the bounding box if even that is too many."""
+    limit = max_vertices or settings.GEO_PANEL_MAX_VERTICES
+    if geom.num_coords <= limit:
+        return geom
+    minx, miny, maxx, maxy = geom.extent
+    tolerance = max(maxx - minx, maxy - miny) / 5000
+    for _ in range(8):
+        simpler = geom.simplify(tolerance, preserve_topology=True)
+        if simpler.num_coords <= limit:
+            return simpler
+        tolerance *= 3
+    return geom.envelope
 
 
 def parcel_panel(parcel) -> dict:
@@ -55,6 +73,6 @@ def parcel_panel(parcel) -> dict:
         "buildable": {"footprint_m2": round(footprint, 2) if any_limit else None,
                       "floor_area_m2": round(floor_area, 2) if any_limit else None,
                       "max_height_m": min(heights) if heights else None},
-        "geometry": parcel.geom.json,
+        "geometry": outline_for_map(parcel.geom).json,
         "bbox": list(parcel.geom.extent),
     }

@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.BearerTokenMiddleware",
+    "geo.middleware.StatementTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -123,8 +124,7 @@ GEO_IMPORT_LIMITS = {
     "max_compression_ratio": 200.0,
     "max_raster_pixels": int(os.environ.get("GEO_IMPORT_MAX_RASTER_PIXELS", 1_000_000_000)),
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2  # larger uploads stream to a temporary file
+# Request body limits: geo/settings/limits.py.
 # Web imports run in a background thread (off in tests, where they run inside the request).
 GEO_IMPORT_BACKGROUND = True
 LOGIN_URL = "/accounts/login/"

@@ -72,7 +72,7 @@ def test_officer_loads_street_lights_through_the_browser(platform_url, test_db_e
             page.screenshot(path=str(ARTIFACTS / "import-check.png"), full_page=True)
             page.check("input[name=skip_invalid]")
             page.click("text=Xác nhận nạp")
-            page.wait_for_selector("#state:has-text('done')")
+            page.wait_for_selector("#state[data-state='done']")
             assert "Đã nạp 3 dòng" in page.inner_text("#message")
             assert page.is_visible("#rejects a")
             page.screenshot(path=str(ARTIFACTS / "import-done.png"), full_page=True)

@@ -1,16 +1,49 @@
+import logging
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error
 from tqdm import tqdm
 
+from importers.records import ImportFailed, imports_reap_dead
 from importers.safety import ImportRejected
 from importers.services import MODES, ImportOptions, layer_import
+from layers.errors import log as incidents, logged_reference
+
+
+@contextmanager
+def _incidents_logged_to(path: Path) -> Iterator[None]:
+    """Internal errors (logged with their traceback under a reference) go to `path`, not the terminal:
+    the operator gets one line with the reference. Left to the usual log when `path` is not writable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    except OSError:
+        writable = False
+    if not writable:
+        yield
+        return
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    incidents.addHandler(handler)
+    propagate, incidents.propagate = incidents.propagate, False
+    try:
+        yield
+    finally:
+        incidents.removeHandler(handler)
+        incidents.propagate = propagate
+        handler.close()
 
 
 class Command(BaseCommand):
     help = ("Load a GIS file (zipped Shapefile, GeoPackage, GeoJSON, KML, CSV, XLSX) into a layer: "
-            "all rows or none, with a report of what was rejected and why.")
+            "all rows or none, with a report of what was rejected and why. Internal errors print one line "
+            "with a reference; the details are in var/log/import_layer.log.")
 
     def add_arguments(self, parser):
         parser.add_argument("layer", help="target layer id (e.g. parcels)")
@@ -41,19 +74,9 @@ class Command(BaseCommand):
         import_options = ImportOptions(layer=source_layer, crs=crs, encoding=encoding, mapping=mapping, mode=mode,
                                        key=tuple(k.strip() for k in key.split(",")) if key else (), dry_run=dry_run,
                                        skip_invalid=skip_invalid, repair=repair, batch_size=batch_size)
-        bar = tqdm(unit=" rows", disable=verbosity == 0, file=sys.stderr, smoothing=0.1)
-
-        def progress(done, total):
-            if total and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
-
-        try:
-            report = layer_import(layer_id=layer, path=file, options=import_options, progress=progress)
-        except ImportRejected as error:
-            raise CommandError(str(error))
-        finally:
-            bar.close()
+        log_file = Path(settings.VAR_DIR) / "log" / "import_layer.log"
+        with _incidents_logged_to(log_file):
+            report = self._import(layer, file, import_options, verbosity, log_file)
         out = self.stdout
         source = report.source
         out.write(f"Tệp: {file.name} — {source['format']}, {source['crs']}, bảng mã {source['encoding']} "
@@ -73,3 +96,26 @@ class Command(BaseCommand):
             out.write(self.style.WARNING(report.message))
         else:
             raise CommandError(report.message)
+
+    def _import(self, layer: str, file: Path, options: ImportOptions, verbosity: int, log_file: Path):
+        try:
+            imports_reap_dead()  # earlier imports whose process died are marked failed first
+        except Error as error:
+            reference = logged_reference("import_layer: the database cannot be reached", error)
+            raise CommandError(f"Không kết nối được cơ sở dữ liệu, không ghi gì; mã {reference}, chi tiết trong "
+                               f"{log_file} (database unreachable).")
+        bar = tqdm(unit=" rows", disable=verbosity == 0, file=sys.stderr, smoothing=0.1)
+
+        def progress(done, total):
+            if total and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            return layer_import(layer_id=layer, path=file, options=options, progress=progress)
+        except ImportFailed as error:
+            raise CommandError(f"{error} Chi tiết trong {log_file} (details in the log).")
+        except ImportRejected as error:
+            raise CommandError(str(error))
+        finally:
+            bar.close()

@@ -6,7 +6,9 @@
   function show(state) {
     var bar = document.getElementById("bar");
     if (state.total) { bar.max = state.total; bar.value = state.done || 0; } else { bar.removeAttribute("value"); }
-    document.getElementById("state").textContent = state.state + (state.done ? " — " + state.done.toLocaleString() : "");
+    var label = document.getElementById("state");
+    label.dataset.state = state.state;
+    label.textContent = (state.label || state.state) + (state.done ? " — " + state.done.toLocaleString("vi-VN") : "");
     document.getElementById("message").textContent = state.message || "";
     var reasons = document.getElementById("reasons");
     reasons.innerHTML = "";

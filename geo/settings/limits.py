@@ -1,0 +1,30 @@
+"""Bounded work for every request: how big a feature, a body or an answer may be, and how long a
+public request may keep the database busy. Environment variables override the defaults."""
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Vertices per feature, per layer ("default" for the others): checked on every write (imports and the
+# API). A cadastral parcel rarely needs more than a few thousand; zoning zones and administrative
+# boundaries follow rivers and roads, so they get more.
+GEO_MAX_VERTICES = {
+    "default": _int("GEO_MAX_VERTICES", 50_000),
+    "parcels": _int("GEO_MAX_VERTICES_PARCELS", 10_000),
+    "zoning": _int("GEO_MAX_VERTICES_ZONING", 20_000),
+    "admin_units": _int("GEO_MAX_VERTICES_ADMIN_UNITS", 200_000),
+}
+# The parcel panel ships a parcel's outline for the map; above this many vertices it is simplified.
+GEO_PANEL_MAX_VERTICES = _int("GEO_PANEL_MAX_VERTICES", 2_000)
+# Request bodies (JSON writes, forms; uploads stream to disk and have their own limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = _int("GEO_MAX_BODY_BYTES", 10 * 1024**2)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2  # larger uploads stream to a temporary file
+# Nesting depth of JSON bodies (GeoJSON needs 5 or 6 levels).
+GEO_MAX_JSON_DEPTH = _int("GEO_MAX_JSON_DEPTH", 32)
+# The largest answer the OGC API builds (bigger pages are refused with a hint to ask for fewer).
+GEO_MAX_RESPONSE_BYTES = _int("GEO_MAX_RESPONSE_BYTES", 64 * 1024**2)
+# How long one statement of a web request may run (imports and exports in the background are not
+# web requests). 0 turns it off.
+GEO_STATEMENT_TIMEOUT_MS = _int("GEO_STATEMENT_TIMEOUT_MS", 15_000)

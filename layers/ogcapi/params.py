@@ -1,0 +1,204 @@
+"""The OGC API's query parameters checked before pygeoapi sees them: every value a client can send
+is either understood or refused with a 400 in the OGC exception format (never a server error from
+the provider's SQL). Property filters are typed by the layer's own model fields."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from django.db import connection, models
+from django.http import QueryDict
+
+from ..registry import LayerSpec
+
+MAX_LIMIT = 10_000  # pygeoapi then throttles to its own max_items
+MAX_OFFSET = 10_000_000
+MAX_VALUE_LENGTH = 1_000
+BIGINT_MAX = 2**63 - 1
+ITEMS_PARAMETERS = {"f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "sortby", "properties",
+                    "skipGeometry", "resulttype", "q"}
+COMMON_PARAMETERS = {"f", "lang"}
+FORMATS = ("json", "html", "jsonld")
+FEATURE_FORMATS = ("json", "html")  # pygeoapi's JSON-LD rendering of features is not valid JSON
+PROFILES = ("actual-domain", "valid-domain")
+UNSUPPORTED = {"filter", "filter-lang", "filter-crs"}
+_INTEGER = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+            models.PositiveSmallIntegerField, models.PositiveBigIntegerField, models.AutoField, models.BigAutoField)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class BadParameter(Exception):
+    """A query parameter refused with a message for the client (HTTP 400)."""
+
+
+def _single(params: QueryDict, name: str) -> str:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise BadParameter(f"Tham số {name} lặp lại. / Parameter {name} given more than once.")
+    return values[0]
+
+
+def _integer(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise BadParameter(f"{name} phải là số nguyên. / {name} must be an integer.")
+    if not low <= number <= high:
+        raise BadParameter(f"{name} phải trong khoảng {low}–{high}. / {name} must be between {low} and {high}.")
+    return number
+
+
+def _bbox(value: str) -> str:
+    try:
+        numbers = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise BadParameter("bbox phải gồm 4 hoặc 6 số. / bbox must be 4 or 6 numbers.")
+    if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
+        raise BadParameter("bbox phải gồm 4 hoặc 6 số. / bbox must be 4 or 6 numbers.")
+    if len(numbers) == 6:  # minx, miny, minz, maxx, maxy, maxz: heights are not stored
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
+    # Latitudes beyond the poles mean "up to the pole"; a south edge given north of the north edge is
+    # read the right way round (the OGC API leaves the answer to such boxes to the server).
+    miny, maxy = sorted(min(max(v, -90.0), 90.0) for v in (miny, maxy))
+    return ",".join(repr(n) for n in (minx, miny, maxx, maxy))
+
+
+def property_fields(spec: LayerSpec) -> dict[str, models.Field]:
+    """The layer's properties as clients see them (column name -> field), geometry excluded."""
+    return {f.column: f for f in spec.model._meta.concrete_fields if f.column != spec.geometry_field.column}
+
+
+def _column_type(field: models.Field) -> models.Field:
+    target = getattr(field, "target_field", field)  # a foreign key filters on the referenced key
+    return target.output_field if isinstance(target, models.GeneratedField) else target
+
+
+def property_schema(field: models.Field) -> dict:
+    """The OpenAPI schema of a property-filter value: exactly what _typed accepts."""
+    target = _column_type(field)
+    if isinstance(target, _INTEGER):
+        low, high = connection.ops.integer_field_range(target.get_internal_type())
+        return {"type": "integer", "minimum": -BIGINT_MAX if low is None else low,
+                "maximum": BIGINT_MAX if high is None else high}
+    if isinstance(target, (models.FloatField, models.DecimalField)):
+        return {"type": "number"}
+    if isinstance(target, models.DateTimeField):
+        return {"type": "string", "format": "date-time"}
+    if isinstance(target, models.DateField):
+        return {"type": "string", "format": "date"}
+    if isinstance(target, models.BooleanField):
+        return {"type": "boolean"}
+    return {"type": "string", "maxLength": min(target.max_length or MAX_VALUE_LENGTH, MAX_VALUE_LENGTH),
+            "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"}
+
+
+def _typed(name: str, field: models.Field, value: str) -> None:
+    """Refuse a property-filter value the column could not hold."""
+    target = _column_type(field)
+    if isinstance(target, _INTEGER):
+        low, high = connection.ops.integer_field_range(target.get_internal_type())
+        _integer(name, value, -BIGINT_MAX if low is None else low, BIGINT_MAX if high is None else high)
+    elif isinstance(target, (models.FloatField, models.DecimalField)):
+        try:
+            if not math.isfinite(float(value)):
+                raise ValueError
+        except ValueError:
+            raise BadParameter(f"{name} phải là số. / {name} must be a number.")
+    elif isinstance(target, models.DateTimeField):
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise BadParameter(f"{name} phải là thời điểm ISO 8601. / {name} must be an ISO 8601 date-time.")
+    elif isinstance(target, models.DateField):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise BadParameter(f"{name} phải là ngày YYYY-MM-DD. / {name} must be a date YYYY-MM-DD.")
+    elif isinstance(target, models.BooleanField):
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise BadParameter(f"{name} phải là true hoặc false. / {name} must be true or false.")
+    elif getattr(target, "max_length", None) and len(value) > target.max_length:
+        raise BadParameter(f"{name} dài quá {target.max_length} ký tự. / {name} is too long.")
+
+
+def _names(name: str, value: str, known: dict, *, signed: bool) -> None:
+    items = [v.strip() for v in value.split(",")]
+    if not value.strip() or not all(items):
+        raise BadParameter(f"{name} rỗng. / {name} is empty.")
+    for item in items:
+        bare = item[1:] if signed and item[:1] in "+-" else item
+        if bare not in known:
+            raise BadParameter(f"{name}: không có thuộc tính {bare!r}; dùng: {', '.join(known)}. / Unknown property.")
+
+
+def check_common(params: QueryDict, allowed: set[str] | None = None, formats=FORMATS) -> None:
+    """Every OGC API request: no control characters, no absurdly long values, a known output format
+    and CRS, and (when `allowed` is given) no parameter the endpoint does not know."""
+    from .config import OUTPUT_CRS
+
+    if "f" in params and _single(params, "f") not in formats:
+        raise BadParameter(f"f phải là một trong {', '.join(formats)}. / f must be one of {', '.join(formats)}.")
+    for name in ("crs", "bbox-crs"):
+        if name in params and _single(params, name) not in OUTPUT_CRS:
+            raise BadParameter(f"{name} không hỗ trợ; dùng một trong: {', '.join(OUTPUT_CRS)}. / Unsupported CRS.")
+    if "profile" in params and _single(params, "profile") not in PROFILES:
+        raise BadParameter(f"profile phải là một trong {', '.join(PROFILES)}. / Unknown profile.")
+    for key, values in params.lists():
+        if allowed is not None and key not in allowed:
+            raise BadParameter(f"Tham số không hỗ trợ: {key}. / Unknown parameter {key}.")
+        for value in [key, *values]:
+            if _CONTROL.search(value):
+                raise BadParameter("Tham số chứa ký tự điều khiển. / A parameter holds control characters.")
+            if len(value) > MAX_VALUE_LENGTH:
+                raise BadParameter("Tham số quá dài. / A parameter is too long.")
+
+
+def check_items(spec: LayerSpec, params: QueryDict) -> QueryDict:
+    """The items query of layer `spec`, checked; returns the parameters pygeoapi should see."""
+    check_common(params, formats=FEATURE_FORMATS)
+    out = params.copy()
+    fields = property_fields(spec)
+    for name in params:
+        # bbox=1,2,3,4 or, exploded, bbox=1&bbox=2&bbox=3&bbox=4 (both forms of an OpenAPI array)
+        value = ",".join(params.getlist(name)) if name == "bbox" else _single(params, name)
+        if name in UNSUPPORTED:
+            raise BadParameter("Lọc CQL2 (filter) chưa được hỗ trợ; dùng tham số thuộc tính, bbox hoặc q. / "
+                               "CQL2 filtering is not supported yet; use property parameters, bbox or q.")
+        if name == "limit":
+            _integer(name, value, 1, MAX_LIMIT)
+        elif name == "offset":
+            _integer(name, value, 0, MAX_OFFSET)
+        elif name == "bbox":
+            out[name] = _bbox(value)
+        elif name == "datetime":
+            # No layer publishes a time property to pygeoapi (its provider would fail on the query).
+            raise BadParameter(f"Lớp {spec.id} không có thuộc tính thời gian để lọc; bỏ datetime, hoặc lọc theo "
+                               "thuộc tính ngày (ví dụ decision_date=2024-05-01). / This collection has no "
+                               "temporal property to filter on.")
+        elif name == "sortby":
+            _names(name, value, fields, signed=True)
+        elif name == "properties":
+            _names(name, value, fields, signed=False)
+        elif name == "skipGeometry":
+            if value.lower() not in ("true", "false"):
+                raise BadParameter("skipGeometry phải là true hoặc false. / skipGeometry must be true or false.")
+        elif name == "resulttype":
+            if value not in ("results", "hits"):
+                raise BadParameter("resulttype phải là results hoặc hits. / resulttype must be results or hits.")
+        elif name in fields:
+            _typed(name, fields[name], value)
+        elif name not in ITEMS_PARAMETERS:
+            raise BadParameter(f"Tham số không hỗ trợ: {name}. / Unknown parameter {name}.")
+    if "bbox-crs" in out and "bbox" not in out:
+        del out["bbox-crs"]  # the CRS of no bbox: nothing to apply it to
+    return out
+
+
+def check_feature_id(value: str) -> int | None:
+    """A feature id as stored (a positive bigint), or None when it cannot name any feature."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= BIGINT_MAX else None
