@@ -170,8 +170,8 @@ def _json_body(request: HttpRequest):
         body = request.body
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raise editing.EditRefused(413, "PayloadTooLarge", f"Nội dung lớn hơn giới hạn {limit:,} byte. / "
-                                                          f"The body exceeds {limit:,} bytes.".replace(",", "."))
+        raise editing.EditRefused(413, "PayloadTooLarge", f"Nội dung lớn hơn giới hạn {limit:,} byte. / ".replace(",", ".")
+                                  + f"The body exceeds {limit:,} bytes.")
     if not body.strip():
         raise editing.EditRefused(400, "InvalidParameterValue", "Thiếu nội dung (GeoJSON Feature). / Empty body.")
     try:
