@@ -43,6 +43,7 @@ TEXTS = {
         "forbidden": ("Không có quyền truy cập", "Bạn không có quyền mở trang này."),
         "csrf": ("Biểu mẫu đã hết hạn", "Biểu mẫu thiếu mã bảo vệ hoặc đã hết hạn. Hãy tải lại trang rồi gửi lại."),
         "not_found": ("Không tìm thấy trang", "Không có trang nào ở địa chỉ này."),
+        "unauthorized": ("Cần đăng nhập", "Hãy đăng nhập để xem trang này."),
         "too_large": ("Dữ liệu quá lớn", "Dữ liệu gửi lên vượt quá giới hạn cho phép."),
         "server_error": ("Lỗi máy chủ", "Đã xảy ra lỗi trên máy chủ. Khi báo lỗi, hãy gửi kèm mã tham chiếu "
                                         "{reference}."),
@@ -57,6 +58,7 @@ TEXTS = {
         "csrf": ("The form has expired", "The form lacks its security token or has expired. Reload the page and "
                                          "send it again."),
         "not_found": ("Page not found", "There is no page at this address."),
+        "unauthorized": ("Sign-in required", "Sign in to see this page."),
         "too_large": ("Too much data", "The data sent is larger than allowed."),
         "server_error": ("Server error", "Something went wrong on the server. When you report it, quote the "
                                          "reference {reference}."),
@@ -91,6 +93,24 @@ def _answer(request: HttpRequest, kind: str, *, reference: str = "") -> HttpResp
     html = render_to_string("geo/error.html", {
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi", "status": status,
         "heading": heading, "message": message.format(reference=reference), "reference": reference})
+    return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+
+
+_KIND_OF_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}
+
+
+def page_for_exception(request: HttpRequest, status: int, description: str) -> HttpResponse:
+    """An OGC API exception shown to a browser (f=html): the page in the caller's language, with the
+    part of the bilingual description ("tiếng Việt. / English.") in that language."""
+    language = _language(request)
+    texts = TEXTS[language]
+    kind = _KIND_OF_STATUS.get(status, "bad_request" if status < 500 else "server_error")
+    heading, default = texts[kind]
+    vietnamese, _, english = description.partition(" / ")
+    message = (english if language == "en" else vietnamese) or default
+    html = render_to_string("geo/error.html", {
+        "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi", "status": status,
+        "heading": heading, "message": message.format(reference="") if "{reference}" in message else message})
     return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
 
 

@@ -1,9 +1,13 @@
 """Bounded database work for every web request (issue 8): each statement a request runs ends within
 GEO_STATEMENT_TIMEOUT_MS. Background imports run on their own threads' connections, without it."""
+import json
+
 from django.conf import settings
 from django.db import OperationalError, connection
 
 from layers.access import ogc_exception
+
+from .errors import page_for_exception
 
 
 class StatementTimeoutMiddleware:
@@ -32,3 +36,26 @@ class StatementTimeoutMiddleware:
             response["Retry-After"] = "5"
             return response
         return None
+
+
+class BrowserErrorPagesMiddleware:
+    """An OGC API refusal (JSON exception) asked for as a web page (?f=html) is shown as the error
+    page in the caller's language, not as raw JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code >= 400 and request.path_info.startswith("/ogcapi/")
+                and request.GET.get("f") == "html" and response.get("Content-Type", "").startswith("application/json")):
+            try:
+                description = json.loads(response.content)["description"]
+            except (ValueError, KeyError, TypeError):
+                return response
+            page = page_for_exception(request, response.status_code, description)
+            for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+                if header in response:
+                    page[header] = response[header]
+            return page
+        return response

@@ -169,3 +169,12 @@ def test_coverage_urls_of_internal_layers_follow_the_read_rule(client):
     """404 to an anonymous caller (invisible), 403 to a signed-in one without the role."""
     refused(client.get("/ogcapi/collections/cameras/coverage"), 404)
     refused(client.get("/ogcapi/collections/cameras/coverage", **bearer([officer("education")])), 403)
+
+
+def test_refusals_asked_for_as_web_pages_are_pages_in_the_callers_language(client):
+    page = client.get("/ogcapi/collections/hydrants?f=html")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    assert "Không tìm thấy lớp dữ liệu" in page.content.decode()
+    page = client.get("/ogcapi/collections/schools/items?f=html&limit=abc&lang=en")
+    assert page.status_code == 400 and "limit must be an integer" in page.content.decode()
+    assert client.get("/ogcapi/collections/hydrants?f=json")["Content-Type"].startswith("application/json")
