@@ -32,8 +32,8 @@ class SignOutView(_Bilingual, auth_views.LogoutView):
     template_name = "registration/logged_out.html"
 
 
-class TokenView(oauth_views.TokenView):
-    """/o/token/: django-oauth-toolkit's token endpoint, refusing a client id from an address (429)
+class _Throttled:
+    """An endpoint that authenticates OAuth clients, refusing a client id from an address (429)
     after repeated failed authentications, like sign-in (accounts/throttle.py)."""
 
     def post(self, request, *args, **kwargs):
@@ -42,6 +42,14 @@ class TokenView(oauth_views.TokenView):
                 return _rate_limited(attempt.retry_after)
             attempt.response = super().post(request, *args, **kwargs)
             return attempt.response
+
+
+class TokenView(_Throttled, oauth_views.TokenView):
+    """/o/token/ (django-oauth-toolkit's token endpoint), throttled."""
+
+
+class RevokeTokenView(_Throttled, oauth_views.RevokeTokenView):
+    """/o/revoke_token/ checks client secrets too: the same throttle, or it would be a side door."""
 
 
 def _rate_limited(retry_after: int) -> HttpResponse:

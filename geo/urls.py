@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import SignInView, SignOutView, TokenView
+from accounts.views import RevokeTokenView, SignInView, SignOutView, TokenView
 
 from .healthz import healthz
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("o/token/", TokenView.as_view(), name="token"),  # rate-limited; before the provider's own route
+    path("o/revoke_token/", RevokeTokenView.as_view(), name="revoke-token"),  # the same throttle
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
 ]

@@ -27,12 +27,47 @@ ALLOWED_FILE_SYSTEMS = frozenset({"/vsizip/", "/vsimem/"})
 
 _lock = threading.Lock()
 
+# GDAL's own HTTP client (used by drivers and by CRS definitions given as URLs, e.g. a GeoJSON
+# "crs" link) asks this callback instead of fetching, and gets a failed result: nothing is fetched
+# whatever the proxy settings. The callbacks stay referenced for the life of the process.
+_HTTP_FETCH = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p,
+                               ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+_fetch_refusals: list = []
+
+
+class _HTTPResult(ctypes.Structure):  # CPLHTTPResult (cpl_http.h)
+    _fields_ = [("nStatus", ctypes.c_int), ("pszContentType", ctypes.c_void_p), ("pszErrBuf", ctypes.c_void_p),
+                ("nDataLen", ctypes.c_int), ("nDataAlloc", ctypes.c_int), ("pabyData", ctypes.c_void_p),
+                ("papszHeaders", ctypes.c_void_p), ("nMimePartCount", ctypes.c_int),
+                ("pasMimePart", ctypes.c_void_p)]
+
+
+def _refusing_fetch(cdll: ctypes.CDLL):
+    """A fetch callback answering every URL with a failed result allocated by that library (which
+    frees it with CPLHTTPDestroyResult)."""
+    cdll.CPLCalloc.restype = ctypes.c_void_p
+    cdll.CPLCalloc.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
+    cdll.CPLStrdup.restype = ctypes.c_void_p
+    cdll.CPLStrdup.argtypes = [ctypes.c_char_p]
+
+    def refuse(*_args):
+        address = cdll.CPLCalloc(1, ctypes.sizeof(_HTTPResult))
+        result = _HTTPResult.from_address(address)
+        result.nStatus = 7  # CURLE_COULDNT_CONNECT
+        result.pszErrBuf = cdll.CPLStrdup(b"network access is disabled on this server")
+        return address
+
+    callback = _HTTP_FETCH(refuse)
+    _fetch_refusals.append(callback)
+    return callback
+
 
 @dataclass
 class _Library:
     name: str
     cdll: ctypes.CDLL
     skipped: set[str] = field(default_factory=set)
+    options: dict[str, str] = field(default_factory=dict)  # config options this module has set
 
 
 def _bind(cdll: ctypes.CDLL) -> ctypes.CDLL:
@@ -48,7 +83,16 @@ def _bind(cdll: ctypes.CDLL) -> ctypes.CDLL:
     cdll.CSLDestroy.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
     if hasattr(cdll, "VSIRemovePluginHandler"):  # GDAL >= 3.9
         cdll.VSIRemovePluginHandler.argtypes = [ctypes.c_char_p]
+    cdll.CPLHTTPSetFetchCallback.argtypes = [_HTTP_FETCH, ctypes.c_void_p]
+    cdll.CPLHTTPSetFetchCallback(_refusing_fetch(cdll), None)
     return cdll
+
+
+def _set_option(library: _Library, name: str, value: str) -> None:
+    """Set a GDAL config option once: setting it again while another thread reads it is unsafe."""
+    if library.options.get(name) != value:
+        library.cdll.CPLSetConfigOption(name.encode(), value.encode())
+        library.options[name] = value
 
 
 def _wheel_library(package: str) -> _Library | None:
@@ -103,9 +147,10 @@ def _restrict(library: _Library) -> None:
             skipped.append(name)
     if skipped:
         library.skipped |= set(skipped)
-        # A later GDALAllRegister() skips these again (names with a space cannot be listed in
-        # GDAL_SKIP: enforce() runs before every user file is opened and removes them anyway).
-        cdll.CPLSetConfigOption(b"GDAL_SKIP", " ".join(sorted(n for n in library.skipped if " " not in n)).encode())
+        # A later GDALAllRegister() skips these again: GDAL_SKIP splits on spaces, OGR_SKIP on commas
+        # (for names with a space, such as "MapInfo File").
+        _set_option(library, "GDAL_SKIP", " ".join(sorted(n for n in library.skipped if " " not in n)))
+        _set_option(library, "OGR_SKIP", ",".join(sorted(n for n in library.skipped if " " in n)))
     # Debian's GDAL 3.6 (Django's) cannot remove file systems; it never opens users' files.
     removable = hasattr(cdll, "VSIRemovePluginHandler")
     for prefix in file_systems(cdll) if removable else ():
@@ -113,7 +158,7 @@ def _restrict(library: _Library) -> None:
             cdll.VSIRemovePluginHandler(prefix.encode())
     for option, value in (("GDAL_HTTP_PROXY", "127.0.0.1:9"), ("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"),
                           ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".refused"), ("LIBKML_EXTERNAL_STYLE", "NO")):
-        cdll.CPLSetConfigOption(option.encode(), value.encode())
+        _set_option(library, option, value)
 
 
 _libraries_cache: list[_Library] | None = None

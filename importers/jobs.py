@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
@@ -43,6 +44,23 @@ def job_state(token: str) -> dict | None:
     return {**state, "state": record.status, "message": record.message, "done": record.total,
             "total": record.total, "accepted": record.accepted, "rejected": record.rejected,
             "has_rejects": bool(record.rejects_file)}
+
+
+# Confirming an upload is serialised per upload (session advisory lock, namespace "JOBS"): of two
+# confirmations sent at once (a double click), the second waits and then finds the job started.
+_CLAIM_NAMESPACE = 0x4A4F4253
+
+
+@contextmanager
+def job_confirmation(token: str) -> Iterator[None]:
+    """Hold the upload `token`'s confirmation lock while the block runs (check, then start)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_CLAIM_NAMESPACE, token])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_CLAIM_NAMESPACE, token])
 
 
 def job_started(token: str, *, owner: int) -> bool:

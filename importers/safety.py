@@ -52,6 +52,10 @@ def safe_zip_members(path: Path, limits: Limits) -> list[zipfile.ZipInfo]:
         if len(members) > limits.max_archive_entries:
             raise ImportRejected(f"Tệp nén có {len(members):,} mục, giới hạn {limits.max_archive_entries:,} "
                                  f"(too many entries in the archive).")
+        names = [info.filename for info in members]
+        if len(set(names)) != len(names):
+            # zipfile and GDAL may pick different ones among entries of the same name.
+            raise ImportRejected("Tệp nén có nhiều mục trùng tên (duplicate entries in the archive).")
         total = 0
         for info in members:
             name = PurePosixPath(info.filename.replace("\\", "/"))

@@ -16,3 +16,12 @@ def recent_imports(*, user=None, limit: int = 50):
     if user is not None:
         records = records.filter(user=user)
     return records[:limit]
+
+
+def raster_size(coverage_id: str) -> tuple[int, tuple[float, float, float, float]] | None:
+    """(pixels × bands, EPSG:4326 bbox) of a catalogue raster, or None when there is no such raster."""
+    coverage = RasterCoverage.objects.filter(coverage_id=coverage_id).only(
+        "width", "height", "band_count", "extent").first()
+    if coverage is None:
+        return None
+    return coverage.width * coverage.height * coverage.band_count, coverage.extent.extent

@@ -37,6 +37,9 @@ _SHP_MAGIC = struct.pack(">i", 9994)
 _VRT = re.compile(rb"<\s*(OGRVRTDataSource|VRTDataset|GDAL_WMS|GDAL_WMTS|WCS_GDAL|GDALTileIndexDataset)\b", re.I)
 _XML_PROLOGUE = re.compile(rb"^(\s*(<\?xml[^>]*\?>|<!--.*?-->))*\s*", re.S)
 _CONTROL = set(range(0, 32)) - {9, 10, 13} | {127}
+# The old GeoJSON "crs" member names a CRS ({"type": "name"}) or points at a definition elsewhere
+# ("link", "url", ...): only names are read.
+_CRS_REFERENCE = re.compile(rb'"crs"\s*:\s*\{(?:[^{}]|\{[^{}]*\})*?("type"\s*:\s*"(?!name")|"href")', re.S)
 _SAFE_VIRTUAL_TABLE = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\s+\S+\s+USING\s+rtree\s*\(", re.I)
 
 REFUSED = ("Nội dung tệp không thuộc định dạng được hỗ trợ ({known}); tệp không được mở "
@@ -128,6 +131,9 @@ def content_format(path: Path) -> str:
         raise ImportRejected(REFUSED.format(known=", ".join(LABELS.values())))
     stripped = text.lstrip()
     if stripped.startswith(b"{"):
+        if _CRS_REFERENCE.search(text):
+            raise _refuse("GeoJSON khai báo hệ tọa độ bằng liên kết tới tệp hoặc địa chỉ khác, không được phép",
+                          "a GeoJSON crs given as a link to another file or URL is refused")
         return "geojson"
     if stripped.startswith(b"<"):
         body = text[_XML_PROLOGUE.match(text).end():]

@@ -21,7 +21,7 @@ from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
 from .fields import match_fields, missing_required, target_fields
-from .jobs import job_started, job_state, new_token, start_import, valid_token
+from .jobs import job_confirmation, job_started, job_state, new_token, start_import, valid_token
 from .models import ImportRecord, RasterCoverage
 from .rasters import raster_import
 from .records import failures_referenced, imports_reap_dead, upload_dir
@@ -175,13 +175,17 @@ def inspect(request, token: str):
 @require_POST
 @login_required
 def start(request, token: str):
-    if job_started(token, owner=request.user.pk):  # confirmed twice (back button, retry): one import only
-        return redirect(f"/data/jobs/{token}/")
-    path, spec = _owned_upload(request, token, request.POST.get("layer", ""))
-    if path is None:
-        return spec
-    options = _options_from(request.POST, spec)
-    start_import(token, layer_id=spec.id, path=path, file_name=path.name, user_id=request.user.pk, options=options)
+    if not valid_token(token):
+        raise Http404
+    with job_confirmation(token):  # a double click: the second confirmation waits, then finds the job
+        if job_started(token, owner=request.user.pk):  # confirmed twice (back button, retry): one import only
+            return redirect(f"/data/jobs/{token}/")
+        path, spec = _owned_upload(request, token, request.POST.get("layer", ""))
+        if path is None:
+            return spec
+        options = _options_from(request.POST, spec)
+        start_import(token, layer_id=spec.id, path=path, file_name=path.name, user_id=request.user.pk,
+                     options=options)
     return redirect(f"/data/jobs/{token}/")
 
 

@@ -49,9 +49,9 @@ drop_privileges() {
   find_var ! -user "$user" -exec chown -h "$user:$user" {} +
   chmod 711 "$var" "$var/log"  # others (postgres) may pass through to the database's files, not list
   find_var \( -type f -o -type d \) ! -path "$var" ! -path "$var/log" -perm /077 -exec chmod go-rwx {} +
-  for secret in "$var"/secret_key* "$var"/oidc-key*.pem "$var"/database.url; do
-    if [ -f "$secret" ]; then chmod 600 "$secret"; fi
-  done
+  # Regular files only: root must not follow a link the service user could have planted in var/.
+  find "$var" -maxdepth 1 -type f \( -name 'secret_key*' -o -name 'oidc-key*.pem' -o -name database.url \) \
+    -exec chmod 600 {} +
   as_service test -w "$var" -a -w "$var/log" -a -w "$var/imports" -a -w "$var/rasters" \
     || fail "the $user user cannot reach $var; put it where other users may enter (e.g. /srv, /work)."
   # STATIC_ROOT sits in the project directory, which stays root's: only staticfiles/ is the user's.

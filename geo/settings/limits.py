@@ -25,6 +25,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2  # larger uploads stream to a tempora
 GEO_MAX_JSON_DEPTH = _int("GEO_MAX_JSON_DEPTH", 32)
 # The largest answer the OGC API builds (bigger pages are refused with a hint to ask for fewer).
 GEO_MAX_RESPONSE_BYTES = _int("GEO_MAX_RESPONSE_BYTES", 64 * 1024**2)
+# The most raster cells (pixels × bands) one OGC API coverage request may read: larger requests must
+# ask for a part (bbox= or subset=Lat(..),Lon(..)).
+GEO_MAX_COVERAGE_CELLS = _int("GEO_MAX_COVERAGE_CELLS", 4_000_000)
 # How long one statement of a web request may run (imports and exports in the background are not
 # web requests). 0 turns it off.
 GEO_STATEMENT_TIMEOUT_MS = _int("GEO_STATEMENT_TIMEOUT_MS", 15_000)

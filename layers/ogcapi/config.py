@@ -138,6 +138,12 @@ def load(*, base_url: str, collection_ids: set[str] | None = None, coverages: li
     config = _fill(yaml.safe_load(committed_yaml()), values)
     if collection_ids is not None:
         config["resources"] = {k: v for k, v in config["resources"].items() if k in collection_ids}
+    timeout = settings.GEO_STATEMENT_TIMEOUT_MS
+    for resource in config["resources"].values():
+        for provider in resource.get("providers", []):
+            if provider.get("name") == "PostgreSQL" and timeout:
+                # pygeoapi's own connections get the web requests' statement timeout too.
+                provider.setdefault("options", {})["options"] = f"-c statement_timeout={int(timeout)}"
     for coverage in coverages:
         config["resources"][coverage["id"]] = coverage_resource(**{k: v for k, v in coverage.items() if k != "id"})
     return copy.deepcopy(config)

@@ -39,11 +39,18 @@ def _single(params: QueryDict, name: str) -> str:
     return values[0]
 
 
+# What PostgreSQL reads as it does: Python alone would also take "٣", "1_0" or "2024-W01-1".
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?[0-9]+\s*$")
+_NUMBER_TEXT = re.compile(r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$")
+_DATE_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                            r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?$")
+
+
 def _integer(name: str, value: str, low: int, high: int) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
+    if not _INTEGER_TEXT.match(value):
         raise BadParameter(f"{name} phải là số nguyên. / {name} must be an integer.")
+    number = int(value.strip())
     if not low <= number <= high:
         raise BadParameter(f"{name} phải trong khoảng {low}–{high}. / {name} must be between {low} and {high}.")
     return number
@@ -101,18 +108,19 @@ def _typed(name: str, field: models.Field, value: str) -> None:
         low, high = connection.ops.integer_field_range(target.get_internal_type())
         _integer(name, value, -BIGINT_MAX if low is None else low, BIGINT_MAX if high is None else high)
     elif isinstance(target, (models.FloatField, models.DecimalField)):
-        try:
-            if not math.isfinite(float(value)):
-                raise ValueError
-        except ValueError:
+        if not _NUMBER_TEXT.match(value) or not math.isfinite(float(value)):
             raise BadParameter(f"{name} phải là số. / {name} must be a number.")
     elif isinstance(target, models.DateTimeField):
         try:
-            dt.datetime.fromisoformat(value)
+            if not _DATETIME_TEXT.match(value):
+                raise ValueError
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise BadParameter(f"{name} phải là thời điểm ISO 8601. / {name} must be an ISO 8601 date-time.")
     elif isinstance(target, models.DateField):
         try:
+            if not _DATE_TEXT.match(value):
+                raise ValueError
             dt.date.fromisoformat(value)
         except ValueError:
             raise BadParameter(f"{name} phải là ngày YYYY-MM-DD. / {name} must be a date YYYY-MM-DD.")
@@ -202,3 +210,34 @@ def check_feature_id(value: str) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= BIGINT_MAX else None
+
+
+_SUBSET = re.compile(r"^\s*(lat|lon|long|latitude|longitude)\s*\(\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\s*\)\s*$", re.I)
+
+
+def coverage_cells(params: QueryDict, cells: int, extent: tuple[float, float, float, float]) -> int:
+    """How many of a raster's `cells` a coverage request reads, estimated from its bbox= or its
+    subset=Lat(a:b),Lon(c:d) (EPSG:4326 degrees) against the raster's `extent`; all of them when it
+    asks for no part this can measure."""
+    minx, miny, maxx, maxy = extent
+    want = [minx, miny, maxx, maxy]
+    if "bbox" in params:
+        try:
+            box = [float(v) for v in ",".join(params.getlist("bbox")).split(",")]
+        except ValueError:
+            raise BadParameter("bbox phải gồm 4 số. / bbox must be 4 numbers.")
+        if len(box) != 4 or not all(math.isfinite(v) for v in box):
+            raise BadParameter("bbox phải gồm 4 số. / bbox must be 4 numbers.")
+        want = box
+    for part in ",".join(params.getlist("subset")).split("),") if "subset" in params else ():
+        match = _SUBSET.match(part if part.endswith(")") else part + ")")
+        if not match:
+            return cells  # axes in the raster's own units: not measured here
+        low, high = sorted(float(v) for v in match.group(2, 3))
+        if match.group(1).lower().startswith("lat"):
+            want[1], want[3] = low, high
+        else:
+            want[0], want[2] = low, high
+    width = max(0.0, min(want[2], maxx) - max(want[0], minx)) / max(maxx - minx, 1e-12)
+    height = max(0.0, min(want[3], maxy) - max(want[1], miny)) / max(maxy - miny, 1e-12)
+    return int(cells * width * height)

@@ -24,7 +24,7 @@ from pygeoapi import l10n
 from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
-from importers.selectors import raster_coverages
+from importers.selectors import raster_coverages, raster_size
 from layers import editing, registry
 from layers.access import ogc_exception, read_denial
 from layers.errors import logged_reference
@@ -137,6 +137,8 @@ def _edit(request, collection_id: str, action, **kwargs) -> HttpResponse:
     """Run an edit (layers.editing) for the caller: 404/403 as for reading, 401 when anonymous."""
     if denied := read_denial(request, collection_id):
         return denied
+    if collection_id not in _layer_ids():  # rasters and unknown ids have no features to write
+        return ogc_exception(404, "NotFound", "Không tìm thấy lớp dữ liệu. / Collection not found.")
     if not request.user.is_authenticated:
         response = ogc_exception(401, "Unauthorized", "Cần đăng nhập hoặc mã truy cập. / Authentication required.")
         response["WWW-Authenticate"] = "Bearer"
@@ -214,6 +216,16 @@ def _layer_ids() -> set[str]:
 def collection_coverage(request, collection_id: str):
     if denied := read_denial(request, collection_id):
         return denied
+    if size := raster_size(collection_id):
+        try:
+            cells = params.coverage_cells(request.GET, *size)
+        except params.BadParameter as error:
+            return _bad_parameter(error)
+        if cells > settings.GEO_MAX_COVERAGE_CELLS:
+            asked, limit = (f"{n:,}".replace(",", ".") for n in (cells, settings.GEO_MAX_COVERAGE_CELLS))
+            return ogc_exception(400, "ResponseTooLarge", f"Yêu cầu đọc khoảng {asked} ô raster, giới hạn {limit}; "
+                                 "hãy chọn một phần bằng bbox= hoặc subset=Lat(..),Lon(..). / Too many cells: "
+                                 "ask for a part with bbox= or subset=Lat(..),Lon(..).")
     return _execute(request, coverages_api.get_collection_coverage, collection_id, skip_valid_check=True,
                     allowed=None)
 

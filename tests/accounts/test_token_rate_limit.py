@@ -106,3 +106,16 @@ def test_every_gunicorn_worker_sees_the_count(platform_url, test_db_env):
     assert answers.count(401) == 5 and answers.count(429) == 7
     locked = attempt(secret)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+def test_the_revocation_endpoint_is_no_side_door(client):
+    """/o/revoke_token/ checks client secrets too: guesses there count, and a locked client is locked there."""
+    machine = new_machine_client()
+    basic = base64.b64encode(f"{machine.client_id}:wrong".encode()).decode()
+    for _ in range(5):
+        refused = client.post("/o/revoke_token/", {"token": "x"}, REMOTE_ADDR=ADDRESS, HTTP_AUTHORIZATION=f"Basic {basic}")
+        assert refused.status_code == 401
+    assert fetch_token(client, machine.client_id, machine.client_secret).status_code == 429
+    right = base64.b64encode(f"{machine.client_id}:{machine.client_secret}".encode()).decode()
+    locked = client.post("/o/revoke_token/", {"token": "x"}, REMOTE_ADDR=ADDRESS, HTTP_AUTHORIZATION=f"Basic {right}")
+    assert locked.status_code == 429

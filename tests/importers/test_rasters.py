@@ -17,7 +17,7 @@ def raster_dir(tmp_path, settings):
     settings.GEO_RASTER_DIR = tmp_path / "rasters"
 
 
-def test_dem_becomes_a_cloud_optimised_geotiff(tmp_path, client, django_capture_on_commit_callbacks):
+def test_dem_becomes_a_cloud_optimised_geotiff(tmp_path, client, django_capture_on_commit_callbacks, settings):
     with django_capture_on_commit_callbacks(execute=True):  # the COG takes its place on commit
         coverage = raster_import(path=corpus.geotiff(tmp_path / "dem.tif"), coverage_id="dem-test", title="DEM thử",
                                  kind="dem")
@@ -28,6 +28,13 @@ def test_dem_becomes_a_cloud_optimised_geotiff(tmp_path, client, django_capture_
     collections = client.get("/ogcapi/collections", {"f": "json"}).json()["collections"]
     assert "dem-test" in {c["id"] for c in collections}
     assert client.get("/ogcapi/collections/dem-test/coverage", {"f": "json"}).status_code == 200
+    # A request over the cell limit must ask for a part (issue 8: a whole raster read per request).
+    settings.GEO_MAX_COVERAGE_CELLS = 200_000  # the DEM has 1,080,000
+    whole = client.get("/ogcapi/collections/dem-test/coverage", {"f": "json"})
+    assert whole.status_code == 400 and "bbox=" in whole.json()["description"]
+    minx, miny, maxx, maxy = coverage.extent.extent
+    part = ",".join(str(v) for v in (minx, miny, minx + (maxx - minx) / 4, miny + (maxy - miny) / 4))
+    assert client.get("/ogcapi/collections/dem-test/coverage", {"f": "json", "bbox": part}).status_code == 200
 
 
 def test_rasters_are_refused_cleanly(tmp_path, settings):

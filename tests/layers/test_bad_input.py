@@ -178,3 +178,27 @@ def test_refusals_asked_for_as_web_pages_are_pages_in_the_callers_language(clien
     page = client.get("/ogcapi/collections/schools/items?f=html&limit=abc&lang=en")
     assert page.status_code == 400 and "limit must be an integer" in page.content.decode()
     assert client.get("/ogcapi/collections/hydrants?f=json")["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("query", ["students=1_0", "students=%D9%A3", "students=%EF%BC%95", "students=+-1",
+                                   "zoning:decision_date=2024-W01-1", "zoning:decision_date=20240101",
+                                   "zoning:max_height_m=1_0", "zoning:max_height_m=%D9%A3"])
+def test_numbers_and_dates_are_read_as_postgresql_reads_them(client, query):
+    layer, _, query = query.rpartition(":")
+    refused(client.get(f"/ogcapi/collections/{layer or 'schools'}/items?{query}"))
+
+
+def test_writes_to_collections_without_features_are_404(client):
+    admin = bearer([ROLE_ADMIN])
+    for method in ("post", "put", "patch", "delete"):
+        url = "/ogcapi/collections/khong-co/items" + ("" if method == "post" else "/1")
+        refused(getattr(client, method)(url, "{}", content_type="application/geo+json", **admin), 404)
+
+
+def test_pygeoapi_connections_carry_the_statement_timeout(settings):
+    from layers.ogcapi import config
+
+    settings.GEO_STATEMENT_TIMEOUT_MS = 1234
+    loaded = config.load(base_url="http://x/ogcapi")
+    options = loaded["resources"]["parcels"]["providers"][0]["options"]
+    assert options == {"options": "-c statement_timeout=1234"}
