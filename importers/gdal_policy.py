@@ -5,10 +5,11 @@ GDAL picks a driver by a file's content, and several drivers (VRT, GTI, WMS, OAP
 seamless tables, ...) follow paths or URLs written inside a file: an uploaded ".geojson" holding an
 OGR VRT document once read /etc/passwd and the signing key into a public layer. So every GDAL
 library loaded in the process (pyogrio's, rasterio's, Django's) keeps only an allow-list of drivers;
-the others are deregistered and named in GDAL_SKIP so a later GDALAllRegister() cannot bring them
-back. `enforce()` runs at start-up and again before any user file is opened (it is cheap and
-idempotent); `importers.sniff` then decides the format by content and checks that the driver GDAL
-used is the one the content proved.
+the others are deregistered and named in GDAL_SKIP/OGR_SKIP so a later GDALAllRegister() cannot
+bring them back; GDAL's own HTTP client answers every fetch with a failure. `enforce()` runs at
+start-up and again before any user file is opened (it is cheap and idempotent); `importers.sniff`
+then decides the format by content and checks that the driver GDAL used is the one the content
+proved.
 """
 from __future__ import annotations
 
