@@ -132,3 +132,10 @@ def test_bad_parameters_get_a_clear_400_not_a_500(client):
 def test_paths_without_a_trailing_slash_work_as_gdal_asks_them(client):
     assert client.get("/ogcapi/collections", {"f": "json"}).status_code == 200
     assert client.get("/ogcapi/collections/", {"f": "json"}).status_code == 200
+
+
+def test_the_landing_page_answers_without_a_redirect(client):
+    """QGIS's OAPIF provider does not follow the 301 from /ogcapi to /ogcapi/ (issue 9)."""
+    bare, slashed = client.get("/ogcapi?f=json"), client.get("/ogcapi/?f=json")
+    assert bare.status_code == slashed.status_code == 200
+    assert bare.json()["links"] == slashed.json()["links"]
