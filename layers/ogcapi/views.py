@@ -204,7 +204,15 @@ def collection_items(request, collection_id: str):
             request.GET = params.check_items(registry.get(collection_id), request.GET)
         except params.BadParameter as error:
             return _bad_parameter(error)
-    return _execute(request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True, allowed=None)
+    return _as_geojson(_execute(request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True,
+                                allowed=None))
+
+
+def _as_geojson(response: HttpResponse) -> HttpResponse:
+    """Features in JSON are GeoJSON: say so (pygeoapi labels them application/json)."""
+    if response.status_code == 200 and response.get("Content-Type", "").startswith("application/json"):
+        response["Content-Type"] = "application/geo+json"
+    return response
 
 
 def _layer_ids() -> set[str]:
@@ -247,5 +255,5 @@ def collection_item(request, collection_id: str, item_id: str):
         return denied
     if collection_id in _layer_ids() and params.check_feature_id(item_id) is None:
         return ogc_exception(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
-    return _execute(request, itemtypes_api.get_collection_item, collection_id, item_id,
-                    allowed=params.COMMON_PARAMETERS | {"crs"})
+    return _as_geojson(_execute(request, itemtypes_api.get_collection_item, collection_id, item_id,
+                                allowed=params.COMMON_PARAMETERS | {"crs"}))

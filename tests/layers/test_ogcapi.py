@@ -139,3 +139,11 @@ def test_the_landing_page_answers_without_a_redirect(client):
     bare, slashed = client.get("/ogcapi?f=json"), client.get("/ogcapi/?f=json")
     assert bare.status_code == slashed.status_code == 200
     assert bare.json()["links"] == slashed.json()["links"]
+
+
+def test_features_are_served_as_geojson(client):
+    """Items and an item in JSON are labelled application/geo+json (issue 9: they said application/json)."""
+    assert client.get("/ogcapi/collections/schools/items?limit=2")["Content-Type"] == "application/geo+json"
+    first = client.get("/ogcapi/collections/schools/items?limit=1").json()["features"][0]["id"]
+    assert client.get(f"/ogcapi/collections/schools/items/{first}")["Content-Type"] == "application/geo+json"
+    assert client.get("/ogcapi/collections/schools/items?f=html")["Content-Type"].startswith("text/html")
