@@ -26,8 +26,9 @@ urlpatterns = [
     re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tileset, name="ogcapi-tileset"),
     re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z]+)/(?P<z>\d+)/(?P<row>\d+)/(?P<col>\d+)/?$",
             tiles_ogcapi.tile, name="ogcapi-tile"),
-    re_path(r"^tileMatrixSets/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms-list"),
-    re_path(r"^tileMatrixSets/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms"),
+    # pygeoapi's landing page links to TileMatrixSets, the standard spells tileMatrixSets: both answer.
+    re_path(r"^[tT]ileMatrixSets/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms-list"),
+    re_path(r"^[tT]ileMatrixSets/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms"),
     # pygeoapi's own stylesheet and logo, used by its HTML pages.
     re_path(r"^static/(?P<path>.+)$", serve, {"document_root": Path(pygeoapi.__file__).parent / "static"}),
 ]

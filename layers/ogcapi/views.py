@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-
 import pygeoapi.api as core_api
 import pygeoapi.api.coverages as coverages_api
 import pygeoapi.api.itemtypes as itemtypes_api
 from csp.constants import SELF, UNSAFE_INLINE
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -28,6 +27,7 @@ from importers.selectors import raster_coverages, raster_size
 from layers import editing, registry
 from layers.access import ogc_exception, read_denial
 from layers.errors import logged_reference
+from tiles import ogcapi as tiles_ogcapi
 
 from . import config, params
 from .openapi import truthful
@@ -91,10 +91,27 @@ def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool =
     return response
 
 
+def _amend_json(response: HttpResponse, change) -> HttpResponse:
+    """A successful JSON answer of pygeoapi, changed by `change(document)`."""
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("application/json") \
+            or response.get("Content-Encoding"):
+        return response
+    document = json.loads(response.content)
+    change(document)
+    response.content = json.dumps(document, ensure_ascii=False)
+    return response
+
+
+# Routes pygeoapi advertises that this platform does not serve (yet).
+_UNSERVED_RELS = {"http://www.opengis.net/def/rel/ogc/1.0/processes", "http://www.opengis.net/def/rel/ogc/1.0/job-list"}
+
+
 @csrf_exempt  # writes check CSRF in _edit; unknown methods get 405 first
 @require_safe
 def landing_page(request):
-    return _execute(request, core_api.landing_page)
+    def served_links_only(document):
+        document["links"] = [link for link in document.get("links", []) if link.get("rel") not in _UNSERVED_RELS]
+    return _amend_json(_execute(request, core_api.landing_page), served_links_only)
 
 
 @csrf_exempt
@@ -108,7 +125,10 @@ def openapi(request):
 @csrf_exempt
 @require_safe
 def conformance(request):
-    return _execute(request, core_api.conformance)
+    def with_tiles(document):
+        document["conformsTo"] = [*document.get("conformsTo", []),
+                                  *(c for c in tiles_ogcapi.CONFORMANCE if c not in document.get("conformsTo", []))]
+    return _amend_json(_execute(request, core_api.conformance), with_tiles)
 
 
 @csrf_exempt
@@ -116,7 +136,14 @@ def conformance(request):
 def collections(request, collection_id: str | None = None):
     if collection_id and (denied := read_denial(request, collection_id)):
         return denied
-    return _execute(request, core_api.describe_collections, collection_id)
+    layers = _layer_ids()
+
+    def with_tiles_links(document):  # every layer is also served as vector tiles (tiles/)
+        for collection in document.get("collections", [document]):
+            if collection.get("id") in layers:
+                collection.setdefault("links", []).append(
+                    tiles_ogcapi.tilesets_link(request, registry.get(collection["id"])))
+    return _amend_json(_execute(request, core_api.describe_collections, collection_id), with_tiles_links)
 
 
 @csrf_exempt

@@ -111,3 +111,26 @@ def test_ogc_api_tiles_for_other_clients(client):
     assert client.get("/ogcapi/tileMatrixSets/WebMercatorQuad").json()["id"] == "WebMercatorQuad"
     assert client.get("/ogcapi/collections/cameras/tiles").status_code == 404
     assert client.get("/ogcapi/collections/zoning/tiles/WorldCRS84Quad/1/0/0").status_code == 404
+
+
+def test_ogc_api_tiles_can_be_discovered(client):
+    """Issue 9 (part): collections link to their tilesets, the conformance lists the Tiles classes, the
+    landing page's tiling-schemes link answers, and WebMercatorQuad is described zoom by zoom."""
+    collection = client.get("/ogcapi/collections/parcels?f=json").json()
+    tiles = [link for link in collection["links"] if link["rel"].endswith("/tilesets-vector")]
+    assert tiles and tiles[0]["href"].endswith("/ogcapi/collections/parcels/tiles")
+    listed = client.get("/ogcapi/collections?f=json").json()["collections"]
+    assert all(any(link["rel"].endswith("/tilesets-vector") for link in c["links"]) for c in listed)
+    conformance = client.get("/ogcapi/conformance?f=json").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core" in conformance
+    landing = client.get("/ogcapi/?f=json").json()["links"]
+    assert not any(link["rel"].endswith(("/processes", "/job-list")) for link in landing)  # not served
+    scheme = next(link["href"] for link in landing if link["rel"].endswith("/tiling-schemes"))
+    assert client.get(scheme.replace("http://testserver", "")).status_code == 200
+    tms = client.get("/ogcapi/tileMatrixSets/WebMercatorQuad").json()
+    assert len(tms["tileMatrices"]) == len(tms["tileMatrix"]) == 23
+    assert tms["tileMatrices"][15]["matrixWidth"] == 2**15
+    tileset = client.get("/ogcapi/collections/parcels/tiles/WebMercatorQuad").json()
+    z15 = next(limit for limit in tileset["tileMatrixSetLimits"] if limit["tileMatrix"] == "15")
+    # Bình Phước spans about 1.1° of longitude and of latitude: about a hundred z15 columns and rows (0.011° each).
+    assert 0 < z15["maxTileCol"] - z15["minTileCol"] < 200 and 0 < z15["maxTileRow"] - z15["minTileRow"] < 200
