@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.shortcuts import render
 
@@ -12,6 +14,7 @@ from .maps import PANEL_LAYER, Overlay, province_map
 from .texts import TEXTS
 
 BASE_LAYERS = {"admin_units"}  # drawn as the base map, not as an overlay
+_PINCH_ZOOM_BLOCKER = re.compile(r'<meta name="viewport"[^>]*user-scalable=no[^>]*>\s*')
 
 
 def index(request):
@@ -35,8 +38,10 @@ def index(request):
     )
     figure = fmap.get_root()
     figure.render()
-    # folium's own <script> tags get the page's CSP nonce (no inline script runs without it).
-    header = figure.header.render().replace("<script", f'<script nonce="{request.csp_nonce}"')
+    # folium's own <script> tags get the page's CSP nonce (no inline script runs without it); its
+    # viewport tag, which forbids pinch-zoom, is dropped: the page's own lets people zoom.
+    header = _PINCH_ZOOM_BLOCKER.sub("", figure.header.render()).replace(
+        "<script", f'<script nonce="{request.csp_nonce}"')
     response = render(request, "webmap/index.html", {
         "t": texts, "lang": language, "other_lang": "en" if language == "vi" else "vi",
         "map_header": header, "map_html": figure.html.render(), "map_script": figure.script.render(),

@@ -20,7 +20,9 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
 def test_map_lists_public_layers_in_vietnamese_and_hides_internal_ones(client, django_assert_num_queries):
     # boundaries + main roads + one query per distinct code list of the overlays (7) + land-use colours
-    # + the legend's codes in use + the communes of the parcel finder.
+    # + the legend's codes in use + the communes of the parcel finder. (A first request sets the
+    # database session's statement timeout once: not part of the page's work.)
+    client.get("/healthz")
     with django_assert_num_queries(12):
         html = client.get("/").content.decode()
     assert "<html lang=\"vi\">" in html
@@ -51,3 +53,10 @@ def test_an_ioc_operator_also_gets_the_cameras(client):
     client.force_login(user)
     html = client.get("/").content.decode()
     assert mentions(html, "Camera giám sát") and mentions(html, "Cơ sở y tế")
+
+
+def test_people_can_pinch_zoom_the_page(client):
+    """Issue 9 (part): folium's viewport tag (maximum-scale=1, user-scalable=no) forbade pinch-zoom."""
+    page = client.get("/").content.decode()
+    viewports = re.findall(r'<meta name="viewport"[^>]*>', page)
+    assert viewports == ['<meta name="viewport" content="width=device-width, initial-scale=1">']
