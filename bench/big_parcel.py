@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the project, for Django
 from lookup import RAW_PARCEL, RAW_ZONES, percentiles  # noqa: E402  (bench/ is not a package)
-from seed_demo import ROOT, bench_database  # noqa: E402
+from seed_demo import seed_then_measure  # noqa: E402
 
 
 def round_ring(lon: float, lat: float, radius: float, vertices: int):
@@ -134,12 +133,8 @@ def main():
     if args.measure_only:
         measure(args.vertices, args.samples)
         return
-    with bench_database(args.keep) as (_cfg, env):
-        print(f"seeding {args.parcels:,} parcels ...", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "seed_demo", "--parcels", str(args.parcels), "-v0"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([sys.executable, __file__, "--measure-only", "--vertices", str(args.vertices),
-                        "--samples", str(args.samples)], env=env, check=True, cwd=ROOT)
+    seed_then_measure(__file__, parcels=args.parcels, keep=args.keep,
+                      measure_args=["--vertices", str(args.vertices), "--samples", str(args.samples)])
 
 
 if __name__ == "__main__":

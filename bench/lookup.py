@@ -12,14 +12,13 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the project, for Django
-from seed_demo import ROOT, bench_database  # noqa: E402  (bench/ is not a package)
+from seed_demo import seed_then_measure  # noqa: E402  (bench/ is not a package)
 
 RAW_PARCEL = """SELECT id, commune_code, map_sheet_no, parcel_no, land_use_code, area_m2, ST_AsGeoJSON(geom)
 FROM land_parcel WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) LIMIT 1"""
@@ -123,12 +122,7 @@ def main():
     if args.measure_only:
         measure(args.samples)
         return
-    with bench_database(args.keep) as (_cfg, env):
-        print(f"seeding {args.parcels:,} parcels ...", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "seed_demo", "--parcels", str(args.parcels), "-v0"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([sys.executable, __file__, "--measure-only", "--samples", str(args.samples)], env=env,
-                       check=True, cwd=ROOT)
+    seed_then_measure(__file__, parcels=args.parcels, keep=args.keep, measure_args=["--samples", str(args.samples)])
 
 
 if __name__ == "__main__":

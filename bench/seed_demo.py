@@ -82,6 +82,16 @@ def bench_database(keep: bool):
         admin("DROP DATABASE {}")
 
 
+def seed_then_measure(script: str, *, parcels: int, keep: bool, measure_args: list[str]) -> None:
+    """In a fresh benchmark database seeded with `parcels` parcels, run `script --measure-only
+    measure_args` (a benchmark's measuring half, which then sets Django up on that database)."""
+    with bench_database(keep) as (_cfg, env):
+        print(f"seeding {parcels:,} parcels ...", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), "seed_demo", "--parcels", str(parcels), "-v0"],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, script, "--measure-only", *measure_args], env=env, check=True, cwd=ROOT)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)

@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
+from layers.formats import whole_number_vi as _vn
 from layers.geometry import PROVINCE_BBOX, STORAGE_SRID
 
 # Accepted input types per stored type (shapely type ids), and the dimension the layer keeps.
@@ -16,11 +17,6 @@ TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "Mu
               7: "GeometryCollection"}
 ACCEPTED = {"MultiPolygon": {3, 6}, "MultiLineString": {1, 5}, "Point": {0}}
 _DIMENSION = {"MultiPolygon": 2, "MultiLineString": 1, "Point": 0}
-
-
-def _vn(number) -> str:
-    """A whole number written the Vietnamese way: 1.000.000."""
-    return f"{int(number):,}".replace(",", ".")
 
 
 @dataclass

@@ -80,7 +80,7 @@ def _zip_format(path: Path) -> str:
                 return "shapefile"
     except zipfile.BadZipFile:
         raise _refuse("Tệp nén hỏng hoặc không phải ZIP", "corrupt or not a zip archive")
-    except (OSError, RuntimeError, NotImplementedError):  # encrypted members, unsupported compression
+    except (OSError, RuntimeError, NotImplementedError):  # zipfile: encrypted member; a compression method it lacks
         raise _refuse("Không đọc được tệp nén", "unreadable zip archive")
     raise _refuse("Tệp nén không chứa shapefile (.shp) hay bảng tính Excel",
                   "the archive holds no shapefile or Excel workbook")

@@ -8,10 +8,7 @@ from __future__ import annotations
 import copy
 
 from .config import OUTPUT_CRS
-from .params import FEATURE_FORMATS, MAX_LIMIT, MAX_OFFSET, MAX_VALUE_LENGTH, property_fields, property_schema
-
-# Text parameters: the server refuses control characters and over-long values.
-_TEXT = {"pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$", "maxLength": MAX_VALUE_LENGTH}
+from .params import FEATURE_FORMATS, MAX_LIMIT, MAX_OFFSET, TEXT_SCHEMA as _TEXT, property_fields, property_schema
 
 _EXCEPTION = {"$ref": "#/components/schemas/exception"}
 

@@ -25,7 +25,10 @@ PROFILES = ("actual-domain", "valid-domain")
 UNSUPPORTED = {"filter", "filter-lang", "filter-crs"}
 _INTEGER = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
             models.PositiveSmallIntegerField, models.PositiveBigIntegerField, models.AutoField, models.BigAutoField)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # tab, line feed and carriage return are text
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+# The OpenAPI schema of a text value the server accepts (no control characters, not too long).
+TEXT_SCHEMA = {"pattern": f"^[^{_CONTROL_CHARACTERS}]*$", "maxLength": MAX_VALUE_LENGTH}
 
 
 class BadParameter(Exception):
@@ -97,8 +100,7 @@ def property_schema(field: models.Field) -> dict:
         return {"type": "string", "format": "date"}
     if isinstance(target, models.BooleanField):
         return {"type": "boolean"}
-    return {"type": "string", "maxLength": min(target.max_length or MAX_VALUE_LENGTH, MAX_VALUE_LENGTH),
-            "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"}
+    return {"type": "string", **TEXT_SCHEMA, "maxLength": min(target.max_length or MAX_VALUE_LENGTH, MAX_VALUE_LENGTH)}
 
 
 def _typed(name: str, field: models.Field, value: str) -> None:

@@ -27,6 +27,7 @@ from importers.selectors import raster_coverages, raster_size
 from layers import editing, registry
 from layers.access import ogc_exception, read_denial
 from layers.errors import logged_reference
+from layers.formats import whole_number_vi
 from tiles import ogcapi as tiles_ogcapi
 
 from . import config, params
@@ -199,8 +200,8 @@ def _json_body(request: HttpRequest):
         body = request.body
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raise editing.EditRefused(413, "PayloadTooLarge", f"Nội dung lớn hơn giới hạn {limit:,} byte. / ".replace(",", ".")
-                                  + f"The body exceeds {limit:,} bytes.")
+        raise editing.EditRefused(413, "PayloadTooLarge", f"Nội dung lớn hơn giới hạn {whole_number_vi(limit)} byte. / "
+                                                          f"The body exceeds {limit:,} bytes.")
     if not body.strip():
         raise editing.EditRefused(400, "InvalidParameterValue", "Thiếu nội dung (GeoJSON Feature). / Empty body.")
     try:
@@ -257,7 +258,7 @@ def collection_coverage(request, collection_id: str):
         except params.BadParameter as error:
             return _bad_parameter(error)
         if cells > settings.GEO_MAX_COVERAGE_CELLS:
-            asked, limit = (f"{n:,}".replace(",", ".") for n in (cells, settings.GEO_MAX_COVERAGE_CELLS))
+            asked, limit = (whole_number_vi(n) for n in (cells, settings.GEO_MAX_COVERAGE_CELLS))
             return ogc_exception(400, "ResponseTooLarge", f"Yêu cầu đọc khoảng {asked} ô raster, giới hạn {limit}; "
                                  "hãy chọn một phần bằng bbox= hoặc subset=Lat(..),Lon(..). / Too many cells: "
                                  "ask for a part with bbox= or subset=Lat(..),Lon(..).")
