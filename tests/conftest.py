@@ -79,3 +79,22 @@ def platform_url(test_db_env):
     yield base
     server.terminate()
     server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright, shared by the session's browser tests (tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, LAUNCH_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium missing: make test installs Debian's chromium package")
+    # Playwright's sync API runs an event loop in this thread; Django's test-database fixtures
+    # then refuse to run unless told the thread is safe (it is: nothing here is async).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
