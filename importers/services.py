@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,9 +18,19 @@ from django.utils import timezone
 from psycopg2 import sql
 
 from layers import registry
+from layers.formats import whole_number_vi
 from layers.registry import LayerSpec
 
-from .fields import RowConverter, match_fields, target_fields
+from .fields import (
+    GSO_WIDTH,
+    RowConverter,
+    admin_level_of,
+    code_list_problem,
+    fixed_value,
+    level_vi,
+    match_fields,
+    target_fields,
+)
 from .geometry import GeometryChecker
 from .models import ImportRecord
 from .records import import_record_fail, import_record_running, rejects_dir
@@ -27,6 +38,8 @@ from .safety import ImportRejected
 from .sources import Source, crs_label, open_vector
 
 MODES = ("append", "replace", "upsert")
+SAMPLES = 5  # rows shown as they will be stored, for the officer to check before confirming
+VALUES_SHOWN = 30  # distinct values of a code-list column shown with what they resolve to
 STAGING = "import_staging"
 Progress = Callable[[int, int | None], None]
 
@@ -36,7 +49,8 @@ class ImportOptions:
     layer: str | None = None  # layer inside a GeoPackage / archive, sheet of a workbook
     crs: str | None = None  # the file's CRS when it has none (or a wrong one)
     encoding: str | None = None  # utf-8, cp1258, vni, tcvn3
-    mapping: dict[str, str] = field(default_factory=dict)  # target column -> source field
+    # target column -> source field, or "=value" for the same value in every row (fields.FIXED_PREFIX)
+    mapping: dict[str, str] = field(default_factory=dict)
     mode: str = "append"
     key: tuple[str, ...] = ()  # columns identifying a feature for upsert
     dry_run: bool = False
@@ -60,6 +74,14 @@ class ImportReport:
     rejects_file: str = ""
     message: str = ""
     duration_s: float = 0.0
+    # What the officer checks before confirming (all JSON-ready): the first rows as they will be
+    # stored (RowConverter.sample cells, plus "row", "ok" and "problems"), each code-list column's
+    # distinct values and the code each resolved to, the valid codes of the lists a value was refused
+    # by, and the columns given one value for every row.
+    samples: list[dict] = field(default_factory=list)
+    value_map: dict[str, list[dict]] = field(default_factory=dict)
+    code_lists: dict[str, list[dict]] = field(default_factory=dict)
+    fixed: dict[str, object] = field(default_factory=dict)
 
     @property
     def written(self) -> bool:
@@ -152,7 +174,8 @@ def _run(spec: LayerSpec, path: Path, file_name: str | None, options: ImportOpti
             if options.dry_run or (report.rejected and not options.skip_invalid):
                 raise _Rollback
             report.status = ImportRecord.Status.DONE
-            report.message = f"Đã nạp {report.accepted:,} dòng vào lớp {spec.id} (loaded)."
+            report.message = (f"Đã nạp {whole_number_vi(report.accepted)} dòng vào lớp {spec.title_vi} "
+                              f"({whole_number_vi(report.accepted)} rows loaded into {spec.title_en}).")
             # Committed with the rows: a process killed at any point leaves rows and "done" together or neither.
             _finish(record, report)
     except _Rollback:
@@ -161,11 +184,11 @@ def _run(spec: LayerSpec, path: Path, file_name: str | None, options: ImportOpti
         return
     if options.dry_run:
         report.status = ImportRecord.Status.DRY_RUN
-        report.message = (f"Chạy thử: {report.total - report.rejected:,} dòng hợp lệ, {report.rejected:,} "
-                          f"dòng bị loại; không ghi gì (dry run, nothing written).")
+        report.message = (f"Chạy thử: {whole_number_vi(report.total - report.rejected)} dòng hợp lệ, "
+                          f"{whole_number_vi(report.rejected)} dòng bị loại; không ghi gì (dry run, nothing written).")
     else:
         report.status = ImportRecord.Status.REJECTED
-        report.message = (f"{report.rejected:,} dòng không hợp lệ; không ghi gì. Sửa tệp, hoặc dùng "
+        report.message = (f"{whole_number_vi(report.rejected)} dòng không hợp lệ; không ghi gì. Sửa tệp, hoặc dùng "
                           "--skip-invalid để chỉ nạp các dòng hợp lệ (invalid rows; nothing written).")
         report.accepted = 0
     _finish(record, report)
@@ -230,6 +253,8 @@ def _wkt(wkb) -> str:
 def _load(spec: LayerSpec, source: Source, report: ImportReport, options: ImportOptions, record: ImportRecord,
           progress: Progress | None) -> None:
     converter = RowConverter(spec, report.mapping)
+    report.fixed = {c: v.isoformat() if isinstance(v, dt.date) else v for c, v in converter.fixed.items()}
+    values_seen = _CodeValues(converter)
     checker = GeometryChecker(source.crs, spec.geometry_type, repair=options.repair, max_vertices=spec.max_vertices)
     columns = [t.column for t in converter.fields]
     geom = spec.geometry_field.column
@@ -253,8 +278,12 @@ def _load(spec: LayerSpec, source: Source, report: ImportReport, options: Import
                 for i, row in enumerate(batch.rows):
                     number = batch.first_row + i
                     values, problems = converter.convert(row)
+                    values_seen.add(row)
                     if checked.reasons[i]:
                         problems.insert(0, checked.reasons[i])
+                    if len(report.samples) < SAMPLES:
+                        report.samples.append({"row": number, "ok": not problems, "problems": list(problems),
+                                               "cells": converter.sample(row)})
                     if problems:
                         rejects.add(number, "; ".join(problems), row, _wkt(batch.wkb[i]))
                         continue
@@ -265,11 +294,19 @@ def _load(spec: LayerSpec, source: Source, report: ImportReport, options: Import
                 cursor.copy_expert(copy, lines)
                 if progress:
                     progress(report.total, source.feature_count)
+            _restore_leading_zeros(cursor, converter)
             refused = []
+            samples = {sample["row"]: sample for sample in report.samples}
             for number, reason, staged_row in _database_problems(cursor, spec, columns, options):
-                source_row = {report.mapping[c]: staged_row.get(c) for c in report.mapping}
+                source_row = {report.mapping[c]: staged_row.get(c) for c in report.mapping
+                              if fixed_value(report.mapping[c]) is None}
                 rejects.add(number, reason, source_row, staged_row.get("_wkt", ""))
                 refused.append(number)
+                if number in samples:
+                    samples[number]["ok"] = False
+                    samples[number]["problems"].append(reason)
+            _name_units(cursor, converter, report.samples)
+            report.value_map, report.code_lists = values_seen.summary()
             if refused:
                 cursor.execute(sql.SQL("DELETE FROM {} WHERE _row = ANY(%s)").format(sql.Identifier(STAGING)), [refused])
         finally:
@@ -278,6 +315,92 @@ def _load(spec: LayerSpec, source: Source, report: ImportReport, options: Import
             report.accepted = report.total - report.rejected
             return
         report.accepted = _write(cursor, spec, columns, list(report.mapping), options)
+
+
+class _CodeValues:
+    """The distinct values read in each code-list column (the first VALUES_SHOWN of them, counted)."""
+
+    def __init__(self, converter: RowConverter):
+        self.converter = converter
+        self.columns = [(t, source) for t, source, _ in converter.mapped if t.column in converter.lookups]
+        self.counts: dict[str, dict[str, int]] = {t.column: {} for t, _ in self.columns}
+
+    def add(self, row: dict) -> None:
+        for target, source in self.columns:
+            raw = row.get(source)
+            if raw is None or isinstance(raw, (dict, list, tuple)):
+                continue
+            text = unicodedata.normalize("NFC", str(raw)).strip()[:200]
+            counts = self.counts[target.column]
+            if text and (text in counts or len(counts) < VALUES_SHOWN):
+                counts[text] = counts.get(text, 0) + 1
+
+    def summary(self) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        """(value_map, code_lists) for the report: see ImportReport."""
+        value_map, code_lists = {}, {}
+        for target, _ in self.columns:
+            lookup = self.converter.lookups[target.column]
+            shown = []
+            for text, count in self.counts[target.column].items():
+                resolution = lookup.resolve(text)
+                entry = resolution.entry
+                problem = "" if entry else code_list_problem(lookup, target.code_list._meta.verbose_name, text)
+                shown.append({"raw": text, "code": entry.code if entry else None,
+                              "name_vi": entry.name_vi if entry else "", "name_en": entry.name_en if entry else "",
+                              "count": count, "problem": problem})
+                if entry is None:
+                    code_lists[target.column] = [{"code": e.code, "name_vi": e.name_vi, "name_en": e.name_en}
+                                                 for e in lookup.entries]
+            value_map[target.column] = shown
+        return value_map, code_lists
+
+
+def _restore_leading_zeros(cursor, converter: RowConverter) -> None:
+    """A GSO code read from a number column lost its leading zeros ("012" became 12): give them back
+    where the code as read names no unit and the padded one names a unit of the column's level."""
+    units = _admin_units()
+    for target in converter.fields:
+        level = admin_level_of(target)
+        if level is None:
+            continue
+        cursor.execute(sql.SQL(
+            "UPDATE {staging} AS s SET {col} = lpad(s.{col}, %(width)s, '0') "
+            "WHERE s.{col} ~ '^[0-9]+$' AND length(s.{col}) < %(width)s "
+            "AND NOT EXISTS (SELECT 1 FROM {units} AS u WHERE u.{code} = s.{col}) "
+            "AND EXISTS (SELECT 1 FROM {units} AS u WHERE u.{code} = lpad(s.{col}, %(width)s, '0') AND u.{level} = %(level)s)"
+        ).format(staging=sql.Identifier(STAGING), col=sql.Identifier(target.column), units=sql.Identifier(units.table),
+                 code=sql.Identifier(units.code), level=sql.Identifier(units.level)),
+            {"width": GSO_WIDTH[level], "level": level})
+
+
+def _name_units(cursor, converter: RowConverter, samples: list[dict]) -> None:
+    """Show the unit a sample's GSO code names: "25237 → Phường Tân Phú (xã)"."""
+    columns = {t.column for t in converter.fields if t.foreign is not None and t.foreign._meta.label == "places.AdminUnit"}
+    cells = [c for sample in samples for c in sample["cells"] if c["column"] in columns and c["value"] and not c["problem"]]
+    if not cells:
+        return
+    found = _units_named(cursor, _admin_units(), {str(c["value"]) for c in cells})
+    for cell in cells:
+        if str(cell["value"]) in found:
+            name, level = found[str(cell["value"])]
+            cell["display"] = f"{cell['value']} → {name} ({level_vi(level)})"
+
+
+@dataclass(frozen=True)
+class _Units:
+    table: str
+    code: str
+    name: str
+    level: str
+    parent: str
+
+
+def _admin_units() -> _Units:
+    from django.apps import apps
+
+    model = apps.get_model("places", "AdminUnit")
+    column = {f.name: f.column for f in model._meta.concrete_fields}
+    return _Units(model._meta.db_table, column["gso_code"], column["name"], column["level"], column["parent"])
 
 
 def _unique_sets(spec: LayerSpec) -> list[tuple[str, ...]]:
@@ -328,18 +451,84 @@ def _database_problems(cursor, spec: LayerSpec, columns: list[str], options: Imp
             if number not in seen:
                 seen.add(number)
                 yield number, f"({label}) đã có trong lớp {spec.id} (already in the layer)", staged
-    for target in target_fields(spec):
-        if target.foreign is None or target.column not in columns:
-            continue
-        remote = target.field.target_field
-        where = sql.SQL("s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {other} AS o WHERE o.{key} = s.{col})").format(
-            col=sql.Identifier(target.column), other=sql.Identifier(target.foreign._meta.db_table),
-            key=sql.Identifier(remote.column))
-        for number, staged in _staged_rows(cursor, where):
+    def once(found, reason):
+        for number, staged in found:
             if number not in seen:
                 seen.add(number)
-                yield number, (f"{target.column}: {staged.get(target.column)!r} không có trong "
-                               f"{target.foreign._meta.verbose_name} (unknown reference)"), staged
+                yield number, reason(staged), staged
+
+    units = _admin_units()
+    if spec.table == units.table:
+        yield from _unit_problems(cursor, units, options, once)
+    for target in target_fields(spec):
+        if target.foreign is None or target.column not in columns or target.foreign._meta.db_table == spec.table:
+            continue  # a unit's parent may be in the same file: checked by _unit_problems
+        remote = target.field.target_field
+        col, key = sql.Identifier(target.column), sql.Identifier(remote.column)
+        other = sql.Identifier(target.foreign._meta.db_table)
+        where = sql.SQL("s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {other} AS o WHERE o.{key} = s.{col})").format(
+            col=col, other=other, key=key)
+        level = admin_level_of(target)
+        if level:
+            yield from once(_staged_rows(cursor, where), lambda staged, c=target.column, lv=level: (
+                f"{c}: mã {staged.get(c)!r} không có trong danh mục đơn vị hành chính; cần mã GSO của một "
+                f"{level_vi(lv)} đã có (unknown GSO {lv} code)"))
+            wrong = sql.SQL("EXISTS (SELECT 1 FROM {other} AS o WHERE o.{key} = s.{col} AND o.{level} <> %s)").format(
+                col=col, other=other, key=key, level=sql.Identifier(units.level))
+            found = _staged_rows(cursor, wrong, [level])
+            named = _units_named(cursor, units, {staged[target.column] for _, staged in found})
+            yield from once(found, lambda staged, c=target.column, lv=level, named=named: (
+                f"{c}: mã {staged.get(c)!r} là {named[staged[c]][0]} (cấp {level_vi(named[staged[c]][1])}), "
+                f"không phải một {level_vi(lv)} (a {named[staged[c]][1]} code, not a {lv} code)"))
+        else:
+            yield from once(_staged_rows(cursor, where), lambda staged, t=target: (
+                f"{t.column}: {staged.get(t.column)!r} không có trong {t.foreign._meta.verbose_name} (unknown reference)"))
+
+
+_RANK = "array_position(ARRAY['province', 'district', 'commune']::text[], {})"
+
+
+def _unit_problems(cursor, units: _Units, options: ImportOptions, once):
+    """Administrative units the file brings: a GSO code of the width of its level (province 2 digits,
+    district 3, commune 5), and a parent of a higher level, in the file or already known (a district
+    belongs to a province, a commune to a district or, since the 2025 reform, a province)."""
+    code, level, parent = (sql.Identifier(c) for c in (units.code, units.level, units.parent))
+    width = sql.SQL("CASE s.{level} ").format(level=level) + sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(name), sql.Literal(digits)) for name, digits in GSO_WIDTH.items()
+    ) + sql.SQL(" END")
+    where = sql.SQL("s.{code} !~ '^[0-9]+$' OR length(s.{code}) <> ").format(code=code) + width
+    yield from once(_staged_rows(cursor, where), lambda staged: (
+        f"{units.code}: {staged.get(units.code)!r} không phải mã GSO của một {level_vi(staged.get(units.level))} "
+        f"({GSO_WIDTH.get(staged.get(units.level), '?')} chữ số) (not a GSO {staged.get(units.level)} code)"))
+    where = sql.SQL("s.{parent} IS NULL AND s.{level} <> 'province'").format(parent=parent, level=level)
+    yield from once(_staged_rows(cursor, where), lambda staged: (
+        f"{units.parent}: thiếu đơn vị cấp trên: {level_vi(staged.get(units.level))} {staged.get(units.code)} phải "
+        f"thuộc một {'tỉnh' if staged.get(units.level) == 'district' else 'huyện (hoặc tỉnh)'} "
+        f"(no parent unit)"))
+    # The parent's level: from the file first (it is being loaded), else from the units already known,
+    # unless a replace empties them.
+    known = sql.SQL("(SELECT o.{level} FROM {table} AS o WHERE o.{code} = s.{parent})").format(
+        level=level, table=sql.Identifier(units.table), code=code, parent=parent)
+    parent_level = sql.SQL("COALESCE((SELECT p.{level} FROM {staging} AS p WHERE p.{code} = s.{parent} LIMIT 1), ").format(
+        level=level, staging=sql.Identifier(STAGING), code=code, parent=parent) + (
+        sql.SQL("NULL::text") if options.mode == "replace" else known) + sql.SQL(")")
+    where = sql.SQL("s.{parent} IS NOT NULL AND ").format(parent=parent) + parent_level + sql.SQL(" IS NULL")
+    yield from once(_staged_rows(cursor, where), lambda staged: (
+        f"{units.parent}: đơn vị cấp trên {staged.get(units.parent)!r} không có trong tệp hay trong danh mục "
+        f"đơn vị hành chính (unknown parent unit)"))
+    where = (sql.SQL(_RANK).format(parent_level) + sql.SQL(" >= ")
+             + sql.SQL(_RANK).format(sql.SQL("s.{level}").format(level=level)))
+    yield from once(_staged_rows(cursor, where), lambda staged: (
+        f"{units.parent}: {staged.get(units.parent)!r} không phải đơn vị cấp trên của một "
+        f"{level_vi(staged.get(units.level))} (the parent must be of a higher level)"))
+
+
+def _units_named(cursor, units: _Units, codes: set[str]) -> dict[str, tuple[str, str]]:
+    """{GSO code: (name, level)} of the given codes."""
+    cursor.execute(sql.SQL("SELECT {code}, {name}, {level} FROM {table} WHERE {code} = ANY(%s)").format(
+        code=sql.Identifier(units.code), name=sql.Identifier(units.name), level=sql.Identifier(units.level),
+        table=sql.Identifier(units.table)), [sorted(codes)])
+    return {code: (name, level) for code, name, level in cursor.fetchall()}
 
 
 def _write(cursor, spec: LayerSpec, columns: list[str], mapped: list[str], options: ImportOptions) -> int:

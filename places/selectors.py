@@ -22,22 +22,31 @@ def admin_unit_wkb(gso_code: str) -> bytes | None:
     return bytes(unit.geom.wkb) if unit else None
 
 
-def units_named(query: str, *, limit: int = 5, loose: bool = False, level: str | None = None) -> list[dict]:
+def units_named(query: str, *, limit: int = 5, loose: bool = False, level: str | None = None,
+                language: str = "vi") -> list[dict]:
     """Administrative units whose name matches `query` (diacritics and case ignored, typos
-    tolerated): name, level, GSO code, parent name, a point inside (EPSG:4326) and the bbox."""
+    tolerated, the parent may follow: "Tân Phú Đồng Xoài"): name, level, GSO code, parent name, a
+    point inside (EPSG:4326), the bbox (EPSG:4326 degrees) and the match score."""
     from django.contrib.gis.db.models.functions import PointOnSurface
 
-    from layers.search import name_matches
+    from layers.search import entry_name, scored_matches
 
     units = AdminUnit.objects.select_related("parent", "level")
     if level:
         units = units.filter(level=level)
-    return [{"kind": "admin_unit", "label": u.name, "detail": f"{u.level.name_vi} · {u.parent.name if u.parent else ''}"
-             .rstrip(" ·"), "code": u.gso_code, "lon": u.inside.x, "lat": u.inside.y, "bbox": list(u.geom.extent)}
-            for u in name_matches(units.annotate(inside=PointOnSurface("geom")), "name", query, limit=limit, loose=loose)]
+    matches = scored_matches(units.annotate(inside=PointOnSurface("geom")), query, name=lambda u: u.name,
+                             within=lambda u: u.parent.name if u.parent else "", limit=limit, loose=loose)
+    return [{"kind": "admin_unit", "label": u.name, "detail": f"{entry_name(u.level, language)} · {u.parent.name if u.parent else ''}"
+             .rstrip(" ·"), "code": u.gso_code, "parent": u.parent.name if u.parent else "", "lon": u.inside.x,
+             "lat": u.inside.y, "bbox": list(u.geom.extent), "score": u.match_score} for u in matches]
 
 
 def communes_for_picking() -> list[dict]:
     """Communes with their district, ordered for a picker: code, "Phường Tân Phú — Thành phố Đồng Xoài"."""
     return [{"code": c.gso_code, "label": f"{c.name} — {c.parent.name if c.parent else ''}"}
             for c in AdminUnit.objects.filter(level="commune").select_related("parent").order_by("parent__name", "name")]
+
+
+def commune_codes() -> list[str]:
+    """GSO codes of every commune (a few hundred), for probing indexes led by the commune code."""
+    return list(AdminUnit.objects.filter(level="commune").order_by("gso_code").values_list("gso_code", flat=True))

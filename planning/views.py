@@ -1,12 +1,12 @@
 """The parcel panel of the public zoning look-up (planning disclosure, roadmap D.II.2)."""
 from django.contrib.gis.geos import Polygon
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from land.models import LandUseCode
-from land.selectors import parcel_at, parcel_by_id, parcels_near
+from geo.i18n import language_of
+from land.selectors import land_use_legend, parcel_at, parcel_by_id, parcels_near
 from layers.access import ogc_exception
-from layers.selectors import code_list_colors
 from tiles.selectors import layers_changed_at
 
 from .report import parcel_report_pdf
@@ -26,16 +26,19 @@ def parcel_detail(request, parcel_id: int):
 
 @require_safe
 def parcel_report(request, parcel_id: int):
-    """GET /api/parcels/<id>/report.pdf: the one-page printable report."""
+    """GET /api/parcels/<id>/report.pdf: the one-page printable report, in the page's language (?lang=en
+    or the language cookie)."""
     parcel = parcel_by_id(parcel_id)
     if parcel is None:
         return ogc_exception(404, "NotFound", "Không có thửa đất này. / No such parcel.")
     panel = parcel_panel(parcel)
-    colours = code_list_colors({LandUseCode})[LandUseCode]
+    language = language_of(request)
     neighbours = parcels_near(parcel.geom, margin_deg=0.0015)
     zones = zones_over(Polygon.from_bbox(_grown(parcel.geom.extent, 0.0015)))
-    pdf = parcel_report_pdf(panel, parcel.geom, neighbours, zones, colours, layers_changed_at(["parcels", "zoning"]))
+    pdf = parcel_report_pdf(panel, parcel.geom, neighbours, zones, land_use_legend(language=language),
+                            layers_changed_at(["parcels", "zoning"]), language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
+    patch_vary_headers(response, ["Cookie"])  # the language may come from the cookie
     identity = panel["identity"]
     response["Content-Disposition"] = (f'inline; filename="thua-{identity["commune_code"]}-{identity["map_sheet_no"]}-'
                                        f'{identity["parcel_no"]}.pdf"')

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev)
-[ "${1:-}" = "--browser" ] && packages+=(chromium)
+# The real clients the tests drive: Chromium (pages) and QGIS (the officers' desktop tool).
+[ "${1:-}" = "--browser" ] && packages+=(chromium python3-qgis qgis-providers)
 
 fail() { printf '\nSet-up failed: %s\n' "$1" >&2; exit 1; }
 

@@ -15,6 +15,7 @@ class CachedTile(models.Model):
 
     layer_id = models.CharField(max_length=64)
     version = models.BigIntegerField()
+    tms = models.CharField(max_length=32, default="WebMercatorQuad")  # the tile matrix set (tiles/grids.py)
     z = models.PositiveSmallIntegerField()
     x = models.PositiveIntegerField()
     y = models.PositiveIntegerField()
@@ -22,4 +23,4 @@ class CachedTile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["layer_id", "z", "x", "y", "version"], name="cached_tile_key")]
+        constraints = [models.UniqueConstraint(fields=["layer_id", "tms", "z", "x", "y", "version"], name="cached_tile_key")]

@@ -4,22 +4,32 @@ from django.db import transaction
 from layers.registry import LayerSpec
 
 from . import sql
+from .grids import WEB_MERCATOR, Grid
 
 # Deeper tiles are cheap to render (few features each) and too many to keep: they are not cached.
 MAX_CACHED_ZOOM = 17
 
 
-def tile_get(spec: LayerSpec, z: int, x: int, y: int) -> tuple[bytes, int]:
-    """The MVT of tile z/x/y (EPSG:3857 grid) of a layer, and the layer version it shows: from the
-    cache when that version's tile was rendered before, else rendered once and kept (zoom ≤ 17)."""
-    if z < spec.min_zoom:
+def first_zoom(spec: LayerSpec) -> int:
+    """The first Web Mercator zoom whose tiles hold the layer: one above the zoom the web map shows it
+    from, because QGIS's vector tile layer draws a view with the tiles of the zoom below (a z15 view
+    asks for z14 tiles) and would otherwise look blank at the layer's first zoom."""
+    return max(0, spec.min_zoom - 1)
+
+
+def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> tuple[bytes, int]:
+    """The MVT of tile z/x/y (column x, row y of `grid`) of a layer, and the layer version it shows:
+    from the cache when that version's tile was rendered before, else rendered once and kept (down to
+    Web Mercator zoom 17 or the same detail in the other grid)."""
+    zoom = grid.mercator_zoom(z)
+    if zoom < first_zoom(spec):
         return b"", 0
     version = sql.layer_version(spec.id)
-    if z > MAX_CACHED_ZOOM:
-        return sql.render_tile(spec, z, x, y), version
-    data = sql.cached_tile(spec.id, version, z, x, y)
+    if zoom > MAX_CACHED_ZOOM:
+        return sql.render_tile(spec, z, x, y, grid), version
+    data = sql.cached_tile(spec.id, version, z, x, y, grid.id)
     if data is None:
-        data = sql.render_tile(spec, z, x, y)
+        data = sql.render_tile(spec, z, x, y, grid)
         with transaction.atomic():
-            sql.store_tile(spec.id, version, z, x, y, data)
+            sql.store_tile(spec.id, version, z, x, y, data, grid.id)
     return data, version

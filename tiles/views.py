@@ -1,11 +1,12 @@
 from django.http import HttpResponse
+from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 
 from layers.access import ogc_exception, readable_layer
 
+from .grids import MAX_ZOOM, WEB_MERCATOR, Grid
 from .services import tile_get
-
-MAX_ZOOM = 22
+from .sql import layer_version
 
 
 @require_safe
@@ -19,14 +20,23 @@ def tile(request, layer_id: str, z: int, x: int, y: int):
     return tile_response(request, spec, z, x, y)
 
 
-def tile_response(request, spec, z: int, x: int, y: int) -> HttpResponse:
-    body, version = tile_get(spec, z, x, y)
-    etag = f'"{spec.id}-{version}-{z}-{x}-{y}"'
-    if request.headers.get("If-None-Match") == etag:
+def _client_etags(request) -> set[str]:
+    """The ETags a client revalidates with; compressed responses carried them weak (W/"...")."""
+    return {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+
+
+def tile_response(request, spec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> HttpResponse:
+    def etag(version):
+        return f'"{spec.id}-{version}-{grid.id}-{z}-{x}-{y}"'
+
+    current = etag(layer_version(spec.id))
+    if current in _client_etags(request):  # unchanged: nothing to render or send
         response = HttpResponse(status=304)
+        response["ETag"] = current
     else:
+        body, version = tile_get(spec, z, x, y, grid)
         response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
-    response["ETag"] = etag
+        response["ETag"] = etag(version)
     # Clients revalidate: a write to the layer changes the version, hence the ETag.
     response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
     return response

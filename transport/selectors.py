@@ -16,13 +16,14 @@ def roads_geojson(*, classes: tuple[str, ...], tolerance_deg: float = 0.0002) ->
     )
 
 
-def roads_named(query: str, *, limit: int = 5, loose: bool = False) -> list[dict]:
+def roads_named(query: str, *, limit: int = 5, loose: bool = False, language: str = "vi") -> list[dict]:
     """Roads whose name matches `query` (diacritics, case, typos tolerated): name, class, a point on
     the road (EPSG:4326) and its bbox."""
     from django.contrib.gis.db.models.functions import PointOnSurface
 
-    from layers.search import name_matches
+    from layers.search import entry_name, name_matches
 
     roads = Road.objects.select_related("road_class").annotate(on=PointOnSurface("geom"))
-    return [{"kind": "road", "label": r.name, "detail": r.road_class.name_vi, "lon": r.on.x, "lat": r.on.y,
-             "bbox": list(r.geom.extent)} for r in name_matches(roads, "name", query, limit=limit, loose=loose)]
+    return [{"kind": "road", "label": r.name, "detail": entry_name(r.road_class, language), "lon": r.on.x, "lat": r.on.y,
+             "bbox": list(r.geom.extent), "score": r.match_score}
+            for r in name_matches(roads, "name", query, limit=limit, loose=loose)]

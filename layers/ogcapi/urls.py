@@ -23,12 +23,12 @@ urlpatterns = [
     re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/?$", views.collection_item, name="ogcapi-item"),
     re_path(rf"^collections/{ID}/coverage/?$", views.collection_coverage, name="ogcapi-coverage"),
     re_path(rf"^collections/{ID}/tiles/?$", tiles_ogcapi.tilesets, name="ogcapi-tilesets"),
-    re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tileset, name="ogcapi-tileset"),
-    re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z]+)/(?P<z>\d+)/(?P<row>\d+)/(?P<col>\d+)/?$",
+    re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z0-9]+)/?$", tiles_ogcapi.tileset, name="ogcapi-tileset"),
+    re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z0-9]+)/(?P<z>\d+)/(?P<row>\d+)/(?P<col>\d+)/?$",
             tiles_ogcapi.tile, name="ogcapi-tile"),
     # pygeoapi's landing page links to TileMatrixSets, the standard spells tileMatrixSets: both answer.
     re_path(r"^[tT]ileMatrixSets/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms-list"),
-    re_path(r"^[tT]ileMatrixSets/(?P<tms>[A-Za-z]+)/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms"),
+    re_path(r"^[tT]ileMatrixSets/(?P<tms>[A-Za-z0-9]+)/?$", tiles_ogcapi.tile_matrix_sets, name="ogcapi-tms"),
     # pygeoapi's own stylesheet and logo, used by its HTML pages.
     re_path(r"^static/(?P<path>.+)$", serve, {"document_root": Path(pygeoapi.__file__).parent / "static"}),
 ]

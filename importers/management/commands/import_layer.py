@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import Error
 from tqdm import tqdm
 
+from importers.fields import FIXED_PREFIX, fixed_value
 from importers.records import ImportFailed, imports_reap_dead
 from importers.safety import ImportRejected
 from importers.services import MODES, ImportOptions, layer_import
@@ -42,8 +43,10 @@ def _incidents_logged_to(path: Path) -> Iterator[None]:
 
 class Command(BaseCommand):
     help = ("Load a GIS file (zipped Shapefile, GeoPackage, GeoJSON, KML, CSV, XLSX) into a layer: "
-            "all rows or none, with a report of what was rejected and why. Internal errors print one line "
-            "with a reference; the details are in var/log/import_layer.log.")
+            "all rows or none, with a report of what was rejected and why. Code-list columns take the code, "
+            "its Vietnamese or English name (any case, with or without diacritics) or a synonym (Huyện, Thị xã, "
+            "District -> district); a column may get one value for every row (--set level=district). "
+            "Internal errors print one line with a reference; the details are in var/log/import_layer.log.")
 
     def add_arguments(self, parser):
         parser.add_argument("layer", help="target layer id (e.g. parcels)")
@@ -52,7 +55,11 @@ class Command(BaseCommand):
         parser.add_argument("--crs", help="the file's CRS when it has none, e.g. EPSG:9212 (VN-2000 / TM-3 106-15)")
         parser.add_argument("--encoding", help="text encoding: utf-8, cp1258, vni, tcvn3 (detected otherwise)")
         parser.add_argument("--map", action="append", default=[], metavar="TARGET=SOURCE",
-                            help="map a layer column to a file field (repeatable)")
+                            help="map a layer column to a file field (repeatable); TARGET==VALUE gives every row "
+                                 "that value instead (--map level==district, --map land_use_code==CLN)")
+        parser.add_argument("--set", dest="fixed", action="append", default=[], metavar="TARGET=VALUE",
+                            help="give every row this value of a column, as --map TARGET==VALUE (repeatable); "
+                                 "code-list values may be a code or a name: --set level=Huyện")
         parser.add_argument("--mode", choices=MODES, default="append")
         parser.add_argument("--key", help="column(s) identifying a feature for upsert, comma-separated")
         parser.add_argument("--dry-run", action="store_true", help="validate everything, write nothing")
@@ -61,7 +68,7 @@ class Command(BaseCommand):
         parser.add_argument("--repair", action="store_true", help="repair invalid geometries instead of rejecting")
         parser.add_argument("--batch-size", type=int, default=20_000)
 
-    def handle(self, *args, layer, file, source_layer, crs, encoding, map, mode, key, dry_run, skip_invalid,
+    def handle(self, *args, layer, file, source_layer, crs, encoding, map, fixed, mode, key, dry_run, skip_invalid,
                repair, batch_size, verbosity, **options):
         if not file.is_file():
             raise CommandError(f"Không có tệp {file} (no such file).")
@@ -71,6 +78,11 @@ class Command(BaseCommand):
             if not sep or not target or not source:
                 raise CommandError(f"--map {item!r}: dùng dạng cot=truong (TARGET=SOURCE).")
             mapping[target.strip()] = source.strip()
+        for item in fixed:
+            target, sep, value = item.partition("=")
+            if not sep or not target.strip():
+                raise CommandError(f"--set {item!r}: dùng dạng cot=gia_tri (TARGET=VALUE).")
+            mapping[target.strip()] = FIXED_PREFIX + value.strip()
         import_options = ImportOptions(layer=source_layer, crs=crs, encoding=encoding, mapping=mapping, mode=mode,
                                        key=tuple(k.strip() for k in key.split(",")) if key else (), dry_run=dry_run,
                                        skip_invalid=skip_invalid, repair=repair, batch_size=batch_size)
@@ -81,7 +93,17 @@ class Command(BaseCommand):
         source = report.source
         out.write(f"Tệp: {file.name} — {source['format']}, {source['crs']}, bảng mã {source['encoding']} "
                   f"({source['encoding_source']})")
-        out.write("Ánh xạ trường (field mapping): " + ", ".join(f"{t}←{s}" for t, s in report.mapping.items()))
+        out.write("Ánh xạ trường (field mapping): " + ", ".join(
+            f"{t}={report.fixed.get(t)!r} (cố định / fixed)" if fixed_value(s) is not None else f"{t}←{s}"
+            for t, s in report.mapping.items()))
+        for column, values in report.value_map.items():
+            out.write(f"Giá trị {column} (values read → code): " + "; ".join(
+                f"{v['raw']} → {v['code']} ({v['name_vi']})" if v["code"] else f"{v['raw']} → ?"
+                for v in values))
+        for column, entries in report.code_lists.items():
+            out.write(f"Các mã hợp lệ của {column} (valid codes):")
+            for entry in entries:
+                out.write(f"  {entry['code']}: {entry['name_vi']} / {entry['name_en']}")
         out.write(f"Đọc {report.total:,} dòng: nhận {report.accepted:,}, loại {report.rejected:,}"
                   + (f", sửa hình học {report.repaired:,}" if report.repaired else "") + f" ({report.duration_s:.1f} s)")
         for row, reason in report.reasons:
