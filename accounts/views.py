@@ -1,6 +1,7 @@
 """Sign-in and sign-out pages, Vietnamese first with the English toggle; the OAuth token endpoint."""
 import json
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from oauth2_provider import views as oauth_views
@@ -22,7 +23,23 @@ class _Bilingual:
 
 
 class SignInView(_Bilingual, auth_views.LoginView):
-    pass
+    locked_minutes = 0  # set when shown to a caller locked out by django-axes
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.locked_minutes:
+            context["locked"] = context["t"]["locked_login"].format(self.locked_minutes)
+        return context
+
+
+def signin_locked(request, credentials=None, *args, **kwargs):
+    """settings.AXES_LOCKOUT_CALLABLE: after too many failed sign-ins, the sign-in page again, in the
+    page's language, saying the account is locked for a while (429), not django-axes' English text."""
+    request.method = "GET"  # a POST would try to sign in again: show the form without handling it
+    response = SignInView.as_view(locked_minutes=round(settings.AXES_COOLOFF_TIME * 60))(request)
+    response.render()
+    response.status_code = 429
+    return response
 
 
 class SignOutView(_Bilingual, auth_views.LogoutView):

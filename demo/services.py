@@ -16,7 +16,6 @@ from layers.geometry import STORAGE_SRID
 
 from .generator import Feature, Province, lower_first
 from .province import PROVINCE
-from .wkb import multipolygon_ewkb_hex
 
 MAX_PARCELS = 5_000_000
 
@@ -71,7 +70,7 @@ def _copy_parcels(province: Province, total: int, progress: bool) -> tuple[int, 
             batch = province.commune_parcels(commune, k)
             place = "Khu phố" if commune.urban else "Ấp"
             suffix = f", {commune.name}, {commune.district_name}, {lower_first(PROVINCE['name'])}"
-            geoms = multipolygon_ewkb_hex(batch.x, batch.y, STORAGE_SRID)
+            geoms = batch.ewkb_hex(STORAGE_SRID)
             buf = io.StringIO()
             buf.writelines(
                 f"{commune.gso_code}\t{s}\t{n}\t{u}\t{place} {s}{suffix}\t{g}\n"
@@ -79,7 +78,7 @@ def _copy_parcels(province: Province, total: int, progress: bool) -> tuple[int, 
             )
             buf.seek(0)
             cursor.copy_expert(copy_sql, buf)
-            zones += province.zoning_for(commune, batch.area(), plan_no)
+            zones += province.zoning_for(batch, plan_no)
             loaded += len(batch)
             bar.update(len(batch))
     bar.close()

@@ -11,8 +11,10 @@ def raster_coverages() -> tuple[tuple, ...]:
 
 
 def recent_imports(*, user=None, limit: int = 50):
-    """The latest import records (of `user` when given), newest first."""
-    records = ImportRecord.objects.select_related("user").order_by("-started_at")
+    """The latest real imports (confirmed on the web or run by import_layer), not the checks made
+    before confirming, newest first; of `user` when given. One query."""
+    records = (ImportRecord.objects.select_related("user").exclude(status=ImportRecord.Status.DRY_RUN)
+               .exclude(options__dry_run=True).order_by("-started_at"))
     if user is not None:
         records = records.filter(user=user)
     return records[:limit]

@@ -2,13 +2,15 @@
 validation preview), confirm, follow the import and download its rejects; and export layers."""
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -17,11 +19,12 @@ from accounts.models import AuditEvent
 from geo.i18n import language_of, remember_language
 from layers import registry
 from layers.access import readable_layer
+from layers.formats import datetime_vi, whole_number_vi
 from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
-from .fields import match_fields, missing_required, target_fields
-from .jobs import job_confirmation, job_started, job_state, new_token, start_import, valid_token
+from .fields import FIXED_PREFIX, fixed_value, match_fields, missing_required, target_fields
+from .jobs import QUEUED, job_confirmation, job_started, job_state, new_token, start_import, valid_token
 from .models import ImportRecord, RasterCoverage
 from .rasters import raster_import
 from .records import failures_referenced, imports_reap_dead, upload_dir
@@ -39,9 +42,26 @@ EXPORT_CRS = {4326: "WGS 84 (EPSG:4326)", 9212: "VN-2000 / TM-3 106-15 (EPSG:921
 
 def _page(request, template: str, context: dict, status: int = 200):
     language = language_of(request)
-    response = render(request, template, {"t": TEXTS[language], "lang": language,
-                                          "other_lang": "en" if language == "vi" else "vi", **context}, status=status)
+    other = "en" if language == "vi" else "vi"
+    response = render(request, template, {"t": TEXTS[language], "lang": language, "other_lang": other,
+                                          "lang_url": _other_language_url(request, other), **context}, status=status)
     return remember_language(request, response)
+
+
+def _other_language_url(request, other: str) -> str:
+    """This page in the other language: its query kept (a check page needs its layer and mapping); an
+    answer to a form sent by POST cannot be asked for again, so the data home page."""
+    if request.method != "GET":
+        return f"/data/?lang={other}"
+    query = request.GET.copy()
+    query["lang"] = other
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _error(request, key: str, status: int, **context):
+    """The error page with the text `key` of the page's language."""
+    return _page(request, "importers/error.html", {"message": TEXTS[language_of(request)][key], **context},
+                 status=status)
 
 
 def _editable(request) -> list[registry.LayerSpec]:
@@ -49,11 +69,27 @@ def _editable(request) -> list[registry.LayerSpec]:
     return [spec for spec in registry.all_layers() if spec.editable_by(roles)]
 
 
+def _layer_title(layer_id: str, language: str) -> str:
+    """A layer's title in the page's language; its id when the layer is no longer declared."""
+    try:
+        spec = registry.get(layer_id)
+    except KeyError:
+        return layer_id
+    return spec.title_en if language == "en" else spec.title_vi
+
+
+def _modes(language: str) -> list[dict]:
+    """The write modes with their label and one-line explanation, in the page's language."""
+    texts = TEXTS[language]["modes"]
+    return [{"value": mode, "label": texts[mode][0], "help": texts[mode][1]} for mode in MODES]
+
+
 def _upload_file(token: str) -> Path:
     if not valid_token(token):
         raise Http404
     folder = upload_dir(token)
-    # The upload itself; dot files (the .owner marker) are ours. safe_file_name never starts with a dot.
+    # The upload itself; dot files (the .owner marker, the .preview summary) are ours. safe_file_name
+    # never starts with a dot.
     files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")] if folder.is_dir() else []
     if not files:
         raise Http404
@@ -71,8 +107,37 @@ def _owned_upload(request, token: str, layer_id: str):
     if _owner_of(token) != request.user.pk:
         raise Http404
     if layer_id not in {s.id for s in _editable(request)}:
-        return None, HttpResponseForbidden("Bạn không được sửa lớp này (you may not edit this layer).")
+        return None, _error(request, "forbidden_layer", 403)
     return path, registry.get(layer_id)
+
+
+# The last check of an upload (rows read, accepted, rejected), kept next to it: confirming an upload
+# whose check accepted no row is refused.
+def _preview_write(token: str, report) -> None:
+    (upload_dir(token) / ".preview").write_text(json.dumps(
+        {"total": report.total, "accepted": report.accepted, "rejected": report.rejected}))
+
+
+def _preview_read(token: str) -> dict | None:
+    marker = upload_dir(token) / ".preview"
+    return json.loads(marker.read_text()) if marker.exists() else None
+
+
+# -- the home page: upload, export, the import history ------------------------------------------------
+
+HISTORY_ROWS = 20
+
+
+def _history(request) -> list[dict]:
+    """The latest real imports, the caller's own unless a superuser."""
+    records = recent_imports(user=None if request.user.is_superuser else request.user, limit=HISTORY_ROWS)
+    language = language_of(request)
+    states = TEXTS[language]["states"]
+    return [{"record": record, "when": datetime_vi(record.started_at), "layer": _layer_title(record.layer_id, language),
+             "status": states.get(record.status, record.status), "accepted": whole_number_vi(record.accepted),
+             "rejected": whole_number_vi(record.rejected),
+             "job": record.job_token if record.user_id == request.user.pk else ""}
+            for record in records]
 
 
 @require_safe
@@ -80,15 +145,13 @@ def _owned_upload(request, token: str, layer_id: str):
 def home(request):
     roles = registry.roles_of(request.user)
     imports_reap_dead()  # an import whose process died shows as failed, not running
-    states = TEXTS[language_of(request)]["states"]
-    imports = recent_imports(user=None if request.user.is_superuser else request.user, limit=20)
     return _page(request, "importers/home.html", {
         "editable": _editable(request),
         "readable": registry.readable_layers(roles),
         "formats": FORMATS, "export_crs": EXPORT_CRS,
         "can_raster": registry.ROLE_ADMIN in roles or request.user.is_staff,
         "raster_kinds": RasterCoverage.Kind.choices,
-        "imports": [(record, states[record.status]) for record in imports],
+        "imports": _history(request),
     })
 
 
@@ -99,14 +162,14 @@ def upload(request):
     upload = request.FILES.get("file")
     target = request.POST.get("target", "")
     if upload is None:
-        return _page(request, "importers/error.html", {"message": "Chưa chọn tệp (no file)."}, status=400)
+        return _error(request, "no_file", 400)
     if target == "raster":
         if not (request.user.is_staff or registry.ROLE_ADMIN in registry.roles_of(request.user)):
-            return HttpResponseForbidden("Chỉ quản trị viên nạp raster (administrators only).")
+            return _error(request, "raster_admins", 403)
     elif target not in {s.id for s in _editable(request)}:
-        return HttpResponseForbidden("Bạn không được sửa lớp này (you may not edit this layer).")
+        return _error(request, "forbidden_layer", 403)
     if upload.size > settings.GEO_IMPORT_LIMITS["max_file_bytes"]:
-        return _page(request, "importers/error.html", {"message": "Tệp quá lớn (file too large)."}, status=400)
+        return _error(request, "too_large", 400)
     token = new_token()
     folder = upload_dir(token)
     folder.mkdir(parents=True)
@@ -129,14 +192,52 @@ def upload(request):
     return redirect(f"/data/upload/{token}/?layer={target}")
 
 
+# -- checking an upload, then confirming it -------------------------------------------------------------
+
+FIXED_CHOICE = "="  # the mapping <select>'s choice "(fixed value)"; its value is in fixed_<column>
+
+
+def _mapping_from(params, spec) -> dict[str, str]:
+    """{target column: source field, or "=value"} from the form: map_<column> names a field, or is
+    FIXED_CHOICE with the value in fixed_<column>; "-" or nothing leaves the column unmapped."""
+    mapping = {}
+    for target in target_fields(spec):
+        chosen = params.get(f"map_{target.column}")
+        if chosen == FIXED_CHOICE:
+            mapping[target.column] = FIXED_PREFIX + params.get(f"fixed_{target.column}", "").strip()
+        elif chosen not in (None, "", "-"):
+            mapping[target.column] = chosen
+    return mapping
+
+
 def _options_from(params, spec) -> ImportOptions:
-    mapping = {t.column: params[f"map_{t.column}"] for t in target_fields(spec)
-               if params.get(f"map_{t.column}") not in (None, "", "-")}
-    key = tuple(k.strip() for k in params.get("key", "").split(",") if k.strip())
+    key = tuple(k.strip() for value in params.getlist("key") for k in value.split(",") if k.strip())
     return ImportOptions(layer=params.get("source_layer") or None, crs=params.get("crs") or None,
-                         encoding=params.get("encoding") or None, mapping=mapping,
+                         encoding=params.get("encoding") or None, mapping=_mapping_from(params, spec),
                          mode=params.get("mode") if params.get("mode") in MODES else "append", key=key,
                          repair=params.get("repair") == "on", skip_invalid=params.get("skip_invalid") == "on")
+
+
+def _mapping_rows(spec, mapping: dict[str, str]) -> list[dict]:
+    """Each target column with what the form shows for it: the chosen field, or the fixed value."""
+    rows = []
+    for target in target_fields(spec):
+        mapped = mapping.get(target.column)
+        fixed = fixed_value(mapped) if mapped is not None else None
+        rows.append({"target": target, "field": mapped if fixed is None else None, "fixed": fixed})
+    return rows
+
+
+def _already_loaded(request, report, spec) -> str:
+    """A warning when this very file (by its SHA-256) was already loaded into the layer."""
+    sha256 = ImportRecord.objects.filter(pk=report.record_id).values_list("sha256", flat=True).first()
+    earlier = (ImportRecord.objects.select_related("user").filter(
+        layer_id=spec.id, sha256=sha256, status=ImportRecord.Status.DONE).order_by("-started_at").first()
+        if sha256 else None)
+    if earlier is None:
+        return ""
+    who = f" ({earlier.user.get_username()})" if earlier.user else ""
+    return TEXTS[language_of(request)]["already_loaded"].format(when=datetime_vi(earlier.started_at), who=who)
 
 
 @require_safe
@@ -150,21 +251,26 @@ def inspect(request, token: str):
     layer_id = spec.id
     options = _options_from(request.GET, spec)
     options.dry_run, options.max_rows = True, PREVIEW_ROWS
-    context = {"token": token, "spec": spec, "file_name": path.name, "options": options,
-               "params": request.GET.dict(), "targets": target_fields(spec), "encodings": ENCODINGS, "modes": MODES,
-               "source": None, "mapping": {}, "report": None, "unsure": None, "error": None}
+    language = language_of(request)
+    context = {"token": token, "spec": spec, "layer_title": _layer_title(spec.id, language), "file_name": path.name,
+               "options": options, "params": request.GET.dict(), "targets": target_fields(spec),
+               "encodings": ENCODINGS, "modes": _modes(language), "source": None, "mapping_rows": [],
+               "report": None, "unsure": None, "error": None, "warning": "", "fixed_choice": FIXED_CHOICE}
     try:
         with failures_referenced(f"inspecting upload {token} for {layer_id}"):
             source = open_vector(path, layer=options.layer, crs=options.crs, encoding=options.encoding)
             context["source"] = source.describe()
-            context["mapping"] = match_fields(source.fields, spec, options.mapping, require=False)
-        missing = missing_required(spec, context["mapping"])
+            mapping = match_fields(source.fields, spec, options.mapping, require=False)
+            context["mapping_rows"] = _mapping_rows(spec, mapping)
+        missing = missing_required(spec, mapping)
         if missing:
-            context["error"] = ("Chọn trường cho các cột bắt buộc (choose a field for the required columns): "
-                                + ", ".join(t.label for t in missing))
+            context["error"] = TEXTS[language]["choose_required"] + ", ".join(t.label for t in missing)
         else:
-            options.mapping = context["mapping"]
-            context["report"] = layer_import(layer_id=layer_id, path=path, user=request.user, options=options)
+            options.mapping = mapping
+            report = layer_import(layer_id=layer_id, path=path, user=request.user, options=options)
+            _preview_write(token, report)
+            context.update(report=report, warning=_already_loaded(request, report, spec),
+                           counts={k: whole_number_vi(getattr(report, k)) for k in ("total", "accepted", "rejected")})
     except EncodingUnsure as unsure:
         context["unsure"] = unsure.readings
     except ImportRejected as error:
@@ -172,9 +278,35 @@ def inspect(request, token: str):
     return _page(request, "importers/inspect.html", context)
 
 
+# Confirmation fields that the check page does not take back.
+_CONFIRM_ONLY = {"csrfmiddlewaretoken", "mode", "key", "skip_invalid", "replace_confirmed"}
+
+
+def _check_url(request, token: str) -> str:
+    """The check page of a confirmation's upload, with the options it was checked with."""
+    return f"/data/upload/{token}/?" + urlencode(
+        [(k, v) for k in request.POST if k not in _CONFIRM_ONLY for v in request.POST.getlist(k)])
+
+
+def _confirm_replace(request, token: str, spec, path: Path, preview: dict | None):
+    """The step before `replace` empties a layer: how many features will be deleted, and a button
+    that sends the same confirmation again with replace_confirmed."""
+    texts = TEXTS[language_of(request)]
+    count = whole_number_vi(spec.model._base_manager.count())
+    values = {"count": count, "layer": _layer_title(spec.id, language_of(request)), "file": path.name,
+              "rows": whole_number_vi(preview["accepted"]) if preview else "?"}
+    return _page(request, "importers/confirm_replace.html", {
+        "token": token, "spec": spec, "fields": [(k, v) for k in request.POST if k != "csrfmiddlewaretoken"
+                                                 for v in request.POST.getlist(k)],
+        "warning": texts["replace_warning"].format(**values), "button": texts["replace_confirm"].format(**values),
+        "back": _check_url(request, token)})
+
+
 @require_POST
 @login_required
 def start(request, token: str):
+    """Confirm an upload: start its import, once. Confirming it again (double click, back button,
+    retry) leads to the same job; `replace` first asks for a confirmation showing what it deletes."""
     if not valid_token(token):
         raise Http404
     with job_confirmation(token):  # a double click: the second confirmation waits, then finds the job
@@ -184,23 +316,56 @@ def start(request, token: str):
         if path is None:
             return spec
         options = _options_from(request.POST, spec)
+        preview = _preview_read(token)
+        if preview is not None and preview["accepted"] == 0:
+            return _error(request, "nothing_to_load", 400, back=_check_url(request, token))
+        if options.mode == "upsert" and not options.key:
+            return _error(request, "need_key", 400, back=_check_url(request, token))
+        if options.mode == "replace" and request.POST.get("replace_confirmed") != "yes":
+            return _confirm_replace(request, token, spec, path, preview)
         start_import(token, layer_id=spec.id, path=path, file_name=path.name, user_id=request.user.pk,
                      options=options)
     return redirect(f"/data/jobs/{token}/")
 
 
+# -- following a job ---------------------------------------------------------------------------------
+
 def _job_state(request, token: str) -> dict:
-    """The job's state with its status in the page's language ("label")."""
+    """The job's state as the page shows it: its status in the page's language ("label"), its
+    numbers and progress written the Vietnamese way."""
     state = job_state(token)
     if state is None or state.get("owner") != request.user.pk:
         raise Http404
-    return {**state, "label": TEXTS[language_of(request)]["states"][state["state"]]}
+    texts = TEXTS[language_of(request)]
+    done, total = state.get("done"), state.get("total")
+    if state["state"] == QUEUED or done is None:
+        progress = ""
+    elif total:
+        progress = texts["progress_rows"].format(done=whole_number_vi(done), total=whole_number_vi(total))
+    else:
+        progress = texts["progress_rows_unknown"].format(done=whole_number_vi(done))
+    numbers = {f"{k}_text": whole_number_vi(state[k]) for k in ("accepted", "rejected") if state.get(k) is not None}
+    state = {k: v for k, v in state.items() if k not in ("pid", "host")}  # the server's business
+    return {**state, **numbers, "label": texts["states"].get(state["state"], state["state"]), "progress": progress,
+            "ended": state["state"] not in (QUEUED, ImportRecord.Status.RUNNING)}
 
 
 @require_safe
 @login_required
 def job(request, token: str):
-    return _page(request, "importers/job.html", {"token": token, "state": _job_state(request, token)})
+    state = _job_state(request, token)
+    language = language_of(request)
+    record = ImportRecord.objects.filter(pk=state["record_id"]).first() if state.get("record_id") else None
+    layer_id = state.get("layer_id") or (record.layer_id if record else "")
+    mode = state.get("mode") or (record.mode if record else "")
+    return _page(request, "importers/job.html", {
+        "token": token, "state": state, "record": record,
+        "file_name": state.get("file_name") or (record.file_name if record else ""),
+        "layer": _layer_title(layer_id, language) if layer_id else "",
+        "mode": TEXTS[language]["modes"][mode][0] if mode in MODES else mode,
+        "started": datetime_vi(record.started_at) if record else "",
+        "finished": datetime_vi(record.finished_at) if record and record.finished_at else "",
+    })
 
 
 @require_safe
@@ -232,16 +397,14 @@ def export(request):
         if bbox is not None and len(bbox) != 4:
             raise ValueError
     except ValueError:
-        return _page(request, "importers/error.html", {"message": "Tham số không hợp lệ (bad crs or bbox)."}, status=400)
+        return _error(request, "bad_export", 400)
     unit_wkb = None
     if request.GET.get("unit"):
         unit_wkb = admin_unit_wkb(request.GET["unit"].strip())
         if unit_wkb is None:
-            return _page(request, "importers/error.html", {"message": "Không có đơn vị hành chính này (unknown unit)."},
-                         status=400)
+            return _error(request, "unknown_unit", 400)
     if fmt not in FORMATS:
-        return _page(request, "importers/error.html", {"message": "Định dạng không hỗ trợ (unsupported format)."},
-                     status=400)
+        return _error(request, "bad_format", 400)
     folder = Path(tempfile.mkdtemp(prefix="download-"))
     out = folder / f"{spec.id}-{srid}{FORMATS[fmt][1]}"
     try:

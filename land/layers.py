@@ -13,7 +13,7 @@ register(LayerSpec(
     edit_roles=(officer("land"),),
     keywords=("địa chính", "thửa đất", "cadastre", "parcels"),
     color="#b5651d",
-    min_zoom=15,
+    min_zoom=14,
     tiled=True,
     field_aliases={
         "commune_code": ("ma_xa", "maxa", "ma_dvhc", "xa"),

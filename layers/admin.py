@@ -1,8 +1,35 @@
-"""Administrators keep the code lists (land-use codes, school levels ...) in the admin: every
-concrete CodeListEntry model is registered here, so a new code list appears without extra code."""
+"""The admin: code lists (every concrete CodeListEntry model, so a new list appears without extra
+code), the platform's logs (read-only), and every layer of the registry, whose features officers
+list, search and open by the same rules as everywhere else:
+
+- who sees a layer and who edits it come from its spec (`readable_by`, `editable_by`), not from
+  Django's per-model permissions: internal layers stay invisible to users without the role;
+- every write goes through layers.editing, the path the OGC API uses, so the same validation,
+  code lists, geometry checks and owner scoping apply;
+- geometries are GeoJSON text (EPSG:4326): the map widget of django.contrib.gis loads OpenLayers
+  from the internet; each feature links to its OGC API page, which draws it on the province map.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import unicodedata
+
+from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.postgres.lookups import Unaccent
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils.html import format_html
+from django.utils.module_loading import autodiscover_modules
 
+from . import editing, registry
 from .models import CodeListEntry
 
 
@@ -28,3 +55,245 @@ class CodeListAdmin(admin.ModelAdmin):
 for model in apps.get_models():
     if issubclass(model, CodeListEntry):
         admin.site.register(model, CodeListAdmin)
+
+
+# -- who may enter the admin --------------------------------------------------------------------
+
+def roles(request) -> set[str]:
+    """The caller's roles, read once per request (the admin asks for each layer on every page)."""
+    if not hasattr(request, "_admin_roles"):
+        request._admin_roles = registry.roles_of(request.user) if request.user.is_active else set()
+    return request._admin_roles
+
+
+def editor(request) -> editing.Editor:
+    if not hasattr(request, "_admin_editor"):
+        request._admin_editor = editing.Editor.of(request.user)
+    return request._admin_editor
+
+
+def may_use_admin(user, user_roles: set[str] | None = None) -> bool:
+    """Staff, and officers holding a role: inside, each sees the layers its roles allow."""
+    user_roles = registry.roles_of(user) if user_roles is None else user_roles
+    return user.is_active and (user.is_staff or bool(user_roles))
+
+
+class SignInForm(AdminAuthenticationForm):
+    """The admin's sign-in admits officers with a role, not only staff."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not may_use_admin(user):
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                  params={"username": self.username_field.verbose_name})
+
+
+# Django's default site admits staff only (AdminSite.has_permission); officers are not staff.
+admin.site.has_permission = lambda request: may_use_admin(request.user, roles(request))
+admin.site.site_header = admin.site.site_title = "Quản trị dữ liệu tỉnh Bình Phước"
+admin.site.login_form = SignInForm
+
+
+# -- layer features ------------------------------------------------------------------------------
+
+def fold(text: str) -> str:
+    """Search text without diacritics (đ -> d), lower case: the Python twin of unaccent(lower())."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _property(field: models.Field, value):
+    """A form value as the GeoJSON property layers.editing converts (a code for a code list)."""
+    if isinstance(value, models.Model):
+        return getattr(value, field.target_field.attname)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+class FeatureForm(forms.ModelForm):
+    """A feature's attributes plus its geometry as GeoJSON; saved by layers.editing, which checks it."""
+
+    geometry = forms.CharField(
+        label="Hình học (GeoJSON, EPSG:4326) / Geometry", required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "spellcheck": "false"}),
+        help_text="Để trống khi không đổi hình học. / Leave empty to keep the geometry.")
+    spec: registry.LayerSpec
+    editor: editing.Editor
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["geometry"].required = True
+            self.fields["geometry"].help_text = ""
+
+    def clean_geometry(self):
+        text = self.cleaned_data["geometry"].strip()
+        if not text:
+            return None
+        try:
+            geometry = json.loads(text)
+        except ValueError:
+            raise ValidationError("Không phải GeoJSON. / Not GeoJSON.")
+        if not isinstance(geometry, dict):
+            raise ValidationError("Cần một hình học GeoJSON. / A GeoJSON geometry is required.")
+        return geometry
+
+    def _post_clean(self):
+        # The one write path: layers.editing validates (code lists, geometry, owner) and saves. The
+        # model's own validation is not run a second time, and nothing is saved when it refuses.
+        if self.errors:
+            return
+        properties = {}
+        for name, value in self.cleaned_data.items():
+            if name != "geometry":
+                field = self.instance._meta.get_field(name)
+                properties[field.column] = _property(field, value)
+        feature = {"type": "Feature", "properties": properties, "geometry": self.cleaned_data.get("geometry")}
+        try:
+            if self.instance.pk is None:
+                feature_id = editing.feature_create(spec=self.spec, editor=self.editor, feature=feature)
+            else:
+                feature_id = self.instance.pk
+                editing.feature_replace(spec=self.spec, editor=self.editor, feature_id=str(feature_id),
+                                        feature=feature, partial=True)
+        except editing.EditRefused as refused:
+            self.add_error(None, str(refused))
+            return
+        self.instance = self.spec.model.objects.get(pk=feature_id)
+
+    def save(self, commit=True):
+        self.save_m2m = lambda: None  # layer models have no many-to-many columns
+        return self.instance  # saved by layers.editing in _post_clean
+
+
+class LayerFeatureAdmin(admin.ModelAdmin):
+    """The features of one registered layer (subclassed per layer with its `spec`)."""
+
+    spec: registry.LayerSpec
+    form = FeatureForm
+    list_per_page = 50
+    show_full_result_count = False  # one count(*) per page, not two (parcels run into millions)
+    readonly_fields = ("on_map",)
+
+    class Media:
+        css = {"all": ("layers/admin.css",)}
+
+    # Permissions: the layer's read and edit rules, for signed-in users only.
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_authenticated and self.spec.readable_by(roles(request))
+
+    def has_add_permission(self, request):
+        return request.user.is_authenticated and self.spec.editable_by(roles(request))
+
+    def has_change_permission(self, request, obj=None):
+        if not self.has_add_permission(request):
+            return False
+        if obj is not None and editor(request).owner_bound(self.spec):  # a utility edits only its own assets
+            return getattr(obj, f"{self.spec.owner_field}_id") == editor(request).organisation
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    # Forms and writes.
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"spec": self.spec, "editor": editor(request)})
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f not in ("geometry", "on_map")]
+        return [*fields, "geometry", *(["on_map"] if obj is not None else [])]
+
+    def save_model(self, request, obj, form, change):
+        pass  # FeatureForm saved it through layers.editing
+
+    def delete_model(self, request, obj):
+        try:
+            editing.feature_delete(spec=self.spec, editor=editor(request), feature_id=str(obj.pk))
+        except editing.EditRefused as refused:
+            raise PermissionDenied(str(refused))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    # What the list and the read-only view show.
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(self.spec.geom_field)
+
+    @admin.display(description="Hình học (GeoJSON) / Geometry")
+    def geometry(self, obj):
+        return getattr(obj, self.spec.geom_field).geojson if obj and obj.pk else ""
+
+    @admin.display(description="Bản đồ / Map")
+    def on_map(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        return format_html('<a href="/ogcapi/collections/{}/items/{}?f=html">Xem trên bản đồ / Show on the map</a>',
+                           self.spec.id, obj.pk)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word of the search must appear in some text column (with or without diacritics), a
+        code list's or a linked unit's name, or equal a number column or the feature id."""
+        words = fold(search_term).split()
+        if not words:
+            return queryset, False
+        folded = {f"folded_{i}": Unaccent(Lower(F(path))) for i, path in enumerate(self.text_paths)}
+        queryset = queryset.annotate(**folded)
+        for word in words:
+            match = Q()
+            for alias in folded:
+                match |= Q(**{f"{alias}__contains": word})
+            if word.isdigit() and len(word) < 19:
+                match |= Q(pk=int(word))
+                for name in self.number_fields:
+                    match |= Q(**{name: int(word)})
+            queryset = queryset.filter(match)
+        return queryset, False
+
+
+def _text_paths(model) -> list[str]:
+    """Text columns of a layer and the names/codes of what its foreign keys point at."""
+    paths = []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, (models.CharField, models.TextField)):
+            paths.append(field.name)
+        elif field.is_relation:
+            related = {f.name for f in field.related_model._meta.concrete_fields
+                       if isinstance(f, (models.CharField, models.TextField))}
+            paths += [f"{field.name}__{name}" for name in ("code", "name", "name_vi", "name_en") if name in related]
+    return paths
+
+
+def layer_admin(spec: registry.LayerSpec) -> type[LayerFeatureAdmin]:
+    """The admin class of a layer: its columns listed, its code lists as filters, searchable."""
+    model = spec.model
+    columns = [f for f in model._meta.concrete_fields
+               if not f.primary_key and f.name != spec.geom_field and not isinstance(f, models.GeneratedField)]
+    shown = [f.name for f in columns][:5]
+    return type(f"{model.__name__}Admin", (LayerFeatureAdmin,), {
+        "spec": spec,
+        "exclude": (spec.geom_field,),  # edited as GeoJSON text (FeatureForm.geometry)
+        "list_display": ("__str__", *shown),
+        "list_select_related": tuple(name for name in shown if model._meta.get_field(name).is_relation),
+        "list_filter": tuple(f.name for f in columns if f.is_relation and issubclass(f.related_model, CodeListEntry)),
+        "search_fields": ("__folded__",),  # shows the search box; get_search_results does the matching
+        "text_paths": _text_paths(model),
+        "number_fields": [f.name for f in columns if isinstance(f, (models.IntegerField, models.BigIntegerField))],
+        "raw_id_fields": tuple(f.name for f in columns if f.is_relation and not issubclass(f.related_model, CodeListEntry)
+                               and f.related_model._meta.label != "places.AdminUnit"),
+    })
+
+
+# The admin is discovered before the layers app is ready: read every app's layers.py now (the
+# layers app's ready() reads them again, from the import cache, and locks the registry).
+autodiscover_modules("layers")
+for spec in registry.all_layers():
+    if not admin.site.is_registered(spec.model):
+        admin.site.register(spec.model, layer_admin(spec))

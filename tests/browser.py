@@ -57,3 +57,14 @@ def serious_violations(page) -> list[str]:
     result = Axe().run(page)
     return [f"{v['id']} ({v['impact']}): " + ", ".join(str(n["target"]) for n in v["nodes"][:5])
             for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def sign_in(page, base: str, username: str, password: str, next_path: str = "/data/") -> None:
+    """Sign in through the sign-in page, as a person does, and wait to land on `next_path`."""
+    from urllib.parse import quote
+
+    page.goto(f"{base}/accounts/login/?next={quote(next_path, safe='/')}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{next_path}")

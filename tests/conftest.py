@@ -98,3 +98,19 @@ def chromium():
         yield browser
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def sign_in_officer(client):
+    """Sign the test client in as a new officer of a department: `sign_in_officer("land", "can-bo-x")`."""
+    from django.contrib.auth.models import Group, User
+
+    from layers.registry import officer
+
+    def sign_in(department: str, username: str):
+        user = User.objects.create_user(username, password="x-unused-x")
+        user.groups.add(Group.objects.get_or_create(name=officer(department))[0])
+        client.force_login(user)
+        return user
+
+    return sign_in

@@ -23,4 +23,5 @@ class CachedTile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["layer_id", "tms", "z", "x", "y", "version"], name="cached_tile_key")]
+        constraints = [models.UniqueConstraint(fields=["layer_id", "tms", "z", "x", "y", "version"],
+                                               name="cached_tile_key")]

@@ -2,6 +2,7 @@
 in the WebMercatorQuad and WorldCRS84Quad tile matrix sets (tiles/grids.py), same data, cache and
 read rules as /tiles/."""
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from layers.access import ogc_exception, readable_layer
@@ -89,6 +90,7 @@ def _unknown_grid(tms: str):
                                           f"No tile matrix set {tms}; offered: {offered}.")
 
 
+@csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal
 @require_safe
 def tilesets(request, collection_id: str):
     spec, error = readable_layer(request, collection_id)
@@ -96,6 +98,7 @@ def tilesets(request, collection_id: str):
                                  json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal
 @require_safe
 def tileset(request, collection_id: str, tms: str):
     spec, error = readable_layer(request, collection_id)
@@ -106,6 +109,7 @@ def tileset(request, collection_id: str, tms: str):
     return JsonResponse(_tileset(request, spec, GRIDS[tms]), json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal
 @require_safe
 def tile(request, collection_id: str, tms: str, z: str, row: str, col: str):
     z, row, col = int(z), int(row), int(col)  # the route's regex admits digits only
@@ -120,6 +124,7 @@ def tile(request, collection_id: str, tms: str, z: str, row: str, col: str):
     return tile_response(request, spec, z, col, row, grid)
 
 
+@csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal
 @require_safe
 def tile_matrix_sets(request, tms: str | None = None):
     """The tile matrix sets offered: listed, or one described in full."""

@@ -28,8 +28,9 @@ _MERCATOR_BOUNDS = sql.SQL(
 _DEGREES_BOUNDS = sql.SQL(
     "SELECT ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) AS tile, "
     "ST_Expand(ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326), %(margin_deg)s) AS lonlat")
-# Lines and polygons are simplified to half a tile unit, and polygons smaller than a pixel dropped,
-# so a tile at any zoom carries only what can be seen (degrees: EPSG:4326 storage).
+# Lines and polygons are simplified to half a tile unit, and polygons smaller than a quarter pixel
+# dropped, so a tile at any zoom carries only what can be seen, also by clients that draw it one zoom
+# deeper (QGIS draws a view with the tiles of the zoom below). Degrees: EPSG:4326 storage.
 _SIMPLIFIED = sql.SQL("ST_Simplify(l.{geom}, %(tolerance)s, true)")
 _VISIBLE = sql.SQL("AND ST_Area(l.{geom}) >= %(pixel_area)s")
 
@@ -61,7 +62,7 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
                                "west": west, "south": south, "east": east, "north": north,
                                "margin_deg": tile_deg * BUFFER / EXTENT,
                                "extent": EXTENT, "buffer": BUFFER, "max_features": MAX_FEATURES,
-                               "tolerance": tile_deg / EXTENT / 2, "pixel_area": (tile_deg / 256) ** 2})
+                               "tolerance": tile_deg / EXTENT / 2, "pixel_area": (tile_deg / 512) ** 2})
         return bytes(cursor.fetchone()[0])
 
 

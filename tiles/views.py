@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from django.utils.http import parse_etags
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from layers.access import ogc_exception, readable_layer
@@ -9,6 +10,7 @@ from .services import tile_get
 from .sql import layer_version
 
 
+@csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal
 @require_safe
 def tile(request, layer_id: str, z: int, x: int, y: int):
     """/tiles/<layer>/<z>/<x>/<y>.pbf: a vector tile, for callers who may read the layer."""

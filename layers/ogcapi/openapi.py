@@ -128,9 +128,46 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/responses/{name}"}
 
 
-def truthful(document: dict, layers=()) -> dict:
+def _tiles_paths(layers, tile_matrix_sets: tuple[str, ...]) -> dict:
+    """OGC API Tiles operations (served by tiles/, not pygeoapi): the vector tilesets of each layer
+    and the tile matrix sets, so the document is the whole API (conformance class oas30 of Tiles)."""
+    if not tile_matrix_sets:
+        return {}
+    json_only = {"application/json": {"schema": {"type": "object"}}}
+    tms = {"name": "tileMatrixSetId", "in": "path", "required": True, "description": "A tile matrix set",
+           "schema": {"type": "string", "enum": list(tile_matrix_sets)}}
+    coordinates = [{"name": name, "in": "path", "required": True, "description": description,
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
+                   for name, description in (("tileMatrix", "Zoom level"), ("tileRow", "Row, from the top"),
+                                             ("tileCol", "Column, from the left"))]
+
+    def get(operation_id, summary, ok, parameters=()):
+        return {"get": {"tags": ["Tiles"], "operationId": operation_id, "summary": summary,
+                        "parameters": list(parameters), "responses": {"200": ok}}}
+
+    paths = {
+        "/tileMatrixSets": get("getTileMatrixSetsList", "The tile matrix sets offered",
+                               {"description": "The tile matrix sets", "content": json_only}),
+        "/tileMatrixSets/{tileMatrixSetId}": get("getTileMatrixSet", "A tile matrix set, level by level",
+                                                 {"description": "The definition", "content": json_only}, [tms]),
+    }
+    for spec in layers:
+        base = f"/collections/{spec.id}/tiles"
+        paths[base] = get(f"getTilesets.{spec.id}", f"Vector tilesets of {spec.title_en}",
+                          {"description": "The tilesets", "content": json_only})
+        paths[base + "/{tileMatrixSetId}"] = get(f"getTileset.{spec.id}", f"A vector tileset of {spec.title_en}",
+                                                 {"description": "The tileset", "content": json_only}, [tms])
+        tile = {"description": "A Mapbox vector tile (empty below the layer's first zoom)", "content": {
+            "application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}}}
+        paths[base + "/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"] = get(
+            f"getTile.{spec.id}", f"A vector tile of {spec.title_en}", tile, [tms, *coordinates])
+    return paths
+
+
+def truthful(document: dict, layers=(), tile_matrix_sets: tuple[str, ...] = ()) -> dict:
     """A corrected copy of pygeoapi's OpenAPI document (see the module docstring); the property
-    filters of `layers` (LayerSpecs) are typed by their model fields, as the server checks them."""
+    filters of `layers` (LayerSpecs) are typed by their model fields, as the server checks them; the
+    vector tiles of `layers` in `tile_matrix_sets` are described too."""
     filters = {f"/collections/{spec.id}/items": {name: property_schema(field)
                                                   for name, field in property_fields(spec).items()}
                for spec in layers}
@@ -157,6 +194,7 @@ def truthful(document: dict, layers=()) -> dict:
     # pygeoapi's process job routes are not served by this platform (yet).
     oas["paths"] = {path: item for path, item in oas.get("paths", {}).items()
                     if not path.startswith(("/jobs", "/processes"))}
+    oas["paths"].update(_tiles_paths(layers, tile_matrix_sets))
     for path, item in oas["paths"].items():
         item.pop("options", None)  # not served
         if "put" in item and "patch" not in item:  # PATCH (a partial update) is served beside PUT
@@ -207,6 +245,8 @@ def truthful(document: dict, layers=()) -> dict:
             if path.startswith("/collections/"):
                 responses["403"] = _ref("Forbidden")
                 responses["404"] = _ref("NotFound")
+            if path.startswith("/tileMatrixSets/"):
+                responses["404"] = _ref("NotFound")
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 media["schema"] = {"$ref": "#/components/schemas/featureGeoJSON"}
             if method in ("post", "put", "patch", "delete"):
@@ -216,4 +256,10 @@ def truthful(document: dict, layers=()) -> dict:
                 responses["413"] = _ref("PayloadTooLarge")
                 operation.setdefault("security", [{"bearer": []}])
     components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    # Tags no operation uses (coverages, processes, jobs ... of pygeoapi's template) are not listed.
+    used = {tag for item in oas["paths"].values() for operation in item.values() if isinstance(operation, dict)
+            for tag in operation.get("tags", [])}
+    oas["tags"] = [tag for tag in oas.get("tags", []) if tag.get("name") in used]
+    if "Tiles" in used and not any(tag.get("name") == "Tiles" for tag in oas["tags"]):
+        oas["tags"].append({"name": "Tiles", "description": "OGC API Tiles: vector tiles (MVT) of every layer"})
     return oas

@@ -28,6 +28,7 @@ from layers import editing, registry
 from layers.access import ogc_exception, read_denial
 from layers.errors import logged_reference
 from layers.formats import whole_number_vi
+from tiles import grids as tiles_grids
 from tiles import ogcapi as tiles_ogcapi
 
 from . import config, params
@@ -39,7 +40,7 @@ def _api(collection_ids: frozenset[str], base_url: str, coverages: tuple[tuple, 
     cfg = config.load(base_url=base_url, collection_ids=set(collection_ids),
                       coverages=[dict(zip(("id", "title", "kind_label", "path", "bbox"), c)) for c in coverages])
     layers = [spec for spec in registry.all_layers() if spec.id in collection_ids]
-    return API(cfg, truthful(get_oas(cfg), layers))
+    return API(cfg, truthful(get_oas(cfg), layers, tuple(tiles_grids.GRIDS)))
 
 
 def api_for(request: HttpRequest) -> API:

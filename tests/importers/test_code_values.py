@@ -4,7 +4,6 @@ import csv
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
 from education.models import School
@@ -12,7 +11,6 @@ from importers.services import ImportOptions, layer_import
 from land.models import Parcel
 from layers import registry
 from layers.codelist_loader import CodeLookup, csv_path, fold
-from layers.registry import officer
 from places.models import AdminUnit
 
 from . import corpus
@@ -224,11 +222,8 @@ def test_the_preview_shows_rows_as_they_will_be_stored(tmp_path):
 
 
 @pytest.fixture
-def land_officer(client):
-    user = User.objects.create_user("can-bo-ma", password="x-unused-x")
-    user.groups.add(Group.objects.get_or_create(name=officer("land"))[0])
-    client.force_login(user)
-    return user
+def land_officer(sign_in_officer):
+    return sign_in_officer("land", "can-bo-ma")
 
 
 def test_the_web_form_maps_a_column_to_a_fixed_value(client, land_officer, tmp_path):

@@ -14,11 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def land_officer(client):
-    user = User.objects.create_user("can-bo-dia-chinh", password="x-unused-x")
-    user.groups.add(Group.objects.get_or_create(name=officer("land"))[0])
-    client.force_login(user)
-    return user
+def land_officer(sign_in_officer):
+    return sign_in_officer("land", "can-bo-dia-chinh")
 
 
 def upload(client, path, target="parcels"):

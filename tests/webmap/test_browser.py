@@ -1,68 +1,28 @@
 """The map and the OGC API pages in Debian's Chromium (Playwright), with every request that would
 leave this machine blocked and failing the test."""
-import os
-import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from django.contrib.gis.db.models.functions import PointOnSurface
-from playwright.sync_api import sync_playwright
 
 from land.models import Parcel
+from tests.browser import new_page, wait_until
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
-def wait_until(page, expression: str, timeout_s: float = 30) -> None:
-    """Poll a JavaScript expression until it is true. page.evaluate goes through the DevTools
-    protocol; Playwright's wait_for_function would eval() inside the page, which our CSP forbids."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(100)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium missing: make test installs Debian's chromium package")
-    # Playwright's sync API runs an event loop in this thread; Django's test-database fixtures
-    # then refuse to run unless told the thread is safe (it is: nothing here is async).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium (tests/conftest.py): one Playwright per test session."""
+    return chromium
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="vi-VN")
-    page = context.new_page()
-    page.outside_requests = []
-    page.errors = []
-
-    def guard(route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            page.outside_requests.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    # A script or style our Content Security Policy blocks is a bug of the page.
-    page.on("console", lambda message: page.errors.append(message.text)
-            if "Content Security Policy" in message.text else None)
+def page(chromium):
+    page = new_page(chromium, "desktop")
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_url):
@@ -76,15 +36,15 @@ def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_
     wait_until(page, "document.querySelectorAll('path.leaflet-interactive').length > 600")
     page.screenshot(path=str(ARTIFACTS / "map-province.png"))
 
-    # Switch the other overlays off, centre on a parcel of Đồng Xoài and switch parcels on: they
-    # come as vector tiles from /tiles/; clicking the parcel opens its panel.
+    # Switch the other overlays off and centre on a parcel of Đồng Xoài: parcels are on from the
+    # start (issue 9) and come as vector tiles from /tiles/; clicking the parcel opens its panel.
     for title in ("Đường giao thông", "Trường học", "Cơ sở y tế", "Điểm du lịch"):
         control.get_by_text(title).click()
+    assert control.locator("label", has_text="Thửa đất").locator("input").is_checked()
     parcel = Parcel.objects.filter(commune__name="Phường Tân Phú").annotate(centre=PointOnSurface("geom")).first()
-    map_var = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+    map_var = page.evaluate("document.getElementById('lookup').dataset.map")
     with page.expect_response(lambda r: "/tiles/parcels/18/" in r.url and r.status == 200):
         page.evaluate(f"window['{map_var}'].setView([{parcel.centre.y}, {parcel.centre.x}], 18)")
-        control.get_by_text("Thửa đất").click()
     page.wait_for_load_state("networkidle")
     box = page.locator(".folium-map").bounding_box()
     point = page.evaluate(f"window['{map_var}'].latLngToContainerPoint([{parcel.centre.y}, {parcel.centre.x}])")
@@ -104,11 +64,9 @@ def test_map_shows_the_province_and_loads_parcels_when_zoomed_in(page, platform_
 
 
 def test_a_citizen_searches_a_parcel_on_a_phone_and_shares_the_link(browser, platform_url):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", is_mobile=True, has_touch=True)
-    page = context.new_page()
-    outside = []
-    page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname in ("127.0.0.1",)
-               or route.request.url.startswith("data:") else (outside.append(route.request.url), route.abort()))
+    page = new_page(browser, "phone")
+    context = page.context
+    outside = page.outside_requests
     parcel = Parcel.objects.select_related("commune", "land_use").order_by("id")[25]
     short = parcel.commune.name.split(" ", 1)[1]
     page.goto(f"{platform_url}/", wait_until="networkidle")

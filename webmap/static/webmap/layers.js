@@ -2,8 +2,10 @@
    - L.ogcFeatureLayer: an OGC API Features collection, fetched from /ogcapi/ for the current view
      (bbox) from a minimum zoom on, replaced when the view moves (points and lines);
    - L.platformTileLayer: vector tiles from /tiles/ (big polygon layers: parcels, zoning),
-     coloured by a code list when it has colours.
-   Popups show the attributes with their labels and code-list names. */
+     coloured by a code list when it has colours: filled, or as bold dashed outlines (zoning over
+     parcels, so the two read apart), outlines drawn above fills.
+   Popups show the attributes with their labels and code-list names. The layer list says, beside a
+   layer greyed out at the current zoom, from which zoom it is shown (option zoomHint). */
 (function () {
   "use strict";
 
@@ -93,12 +95,14 @@
   L.platformTileLayer = function (tileUrl, options) {
     var colors = options.colors || {}, colorBy = options.colorBy, layerStyles = {};
     layerStyles[options.collection] = function (properties) {
-      var fill = (colorBy && colors[properties[colorBy]]) || options.color;
-      return {color: options.color, weight: 0.8, fill: true, fillColor: fill, fillOpacity: 0.55};
+      var color = (colorBy && colors[properties[colorBy]]) || options.color;
+      if (options.outline) { return {color: color, weight: 2.5, opacity: 0.9, dashArray: "7 4", fill: false}; }
+      return {color: options.color, weight: 0.8, fill: true, fillColor: color, fillOpacity: 0.6};
     };
     var layer = L.vectorGrid.protobuf(tileUrl, {
       vectorTileLayerStyles: layerStyles, interactive: true, minZoom: options.minZoom, maxZoom: 22,
-      maxNativeZoom: 20, getFeatureId: function (f) { return f.id; },
+      maxNativeZoom: 20, getFeatureId: function (f) { return f.id; }, zIndex: options.outline ? 3 : 2,
+      zoomHint: options.zoomHint,
     });
     layer.on("click", function (e) {
       if (options.popups === false) { return; }
@@ -107,5 +111,20 @@
         .openOn(layer._map);
     });
     return layer;
+  };
+
+  // The layer list greys out a layer below its minZoom (Leaflet disables its checkbox); the hint,
+  // shown by CSS only then, says why.
+  var addItem = L.Control.Layers.prototype._addItem;
+  L.Control.Layers.prototype._addItem = function (obj) {
+    var label = addItem.call(this, obj);
+    var hint = obj.overlay && obj.layer.options.zoomHint;
+    if (hint) {
+      var small = document.createElement("small");
+      small.className = "zoom-hint";
+      small.textContent = " (" + hint + ")";
+      label.firstChild.appendChild(small);
+    }
+    return label;
   };
 })();
