@@ -19,6 +19,7 @@ from accounts.models import AuditEvent
 from geo.i18n import language_of, remember_language
 from layers import registry
 from layers.access import readable_layer
+from layers.editing import Editor
 from layers.formats import datetime_vi, whole_number_vi
 from places.selectors import admin_unit_wkb
 
@@ -210,6 +211,21 @@ def _mapping_from(params, spec) -> dict[str, str]:
     return mapping
 
 
+def _owner_scope(request, spec, options: ImportOptions) -> str | None:
+    """An editor who may edit the layer only as an owner (a utility account) adds features of its own
+    organisation and nothing else: every row is stamped with that organisation, and modes that touch
+    existing features (replace, upsert) are refused. The text key of the refusal, or None."""
+    editor = Editor.of(request.user)
+    if not editor.owner_bound(spec):
+        return None
+    if not editor.organisation:
+        return "no_organisation"
+    if options.mode != "append":
+        return "owner_append_only"
+    options.mapping[spec.owner_field] = FIXED_PREFIX + editor.organisation
+    return None
+
+
 def _options_from(params, spec) -> ImportOptions:
     key = tuple(k.strip() for value in params.getlist("key") for k in value.split(",") if k.strip())
     return ImportOptions(layer=params.get("source_layer") or None, crs=params.get("crs") or None,
@@ -250,6 +266,9 @@ def inspect(request, token: str):
         return spec
     layer_id = spec.id
     options = _options_from(request.GET, spec)
+    refused = _owner_scope(request, spec, options)
+    if refused:
+        return _error(request, refused, 403, back="/data/")
     options.dry_run, options.max_rows = True, PREVIEW_ROWS
     language = language_of(request)
     context = {"token": token, "spec": spec, "layer_title": _layer_title(spec.id, language), "file_name": path.name,
@@ -316,6 +335,9 @@ def start(request, token: str):
         if path is None:
             return spec
         options = _options_from(request.POST, spec)
+        refused = _owner_scope(request, spec, options)
+        if refused:
+            return _error(request, refused, 403, back=_check_url(request, token))
         preview = _preview_read(token)
         if preview is not None and preview["accepted"] == 0:
             return _error(request, "nothing_to_load", 400, back=_check_url(request, token))
