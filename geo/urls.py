@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from accounts.views import RevokeTokenView, SignInView, SignOutView, TokenView
 
-from layers.ogcapi import views as ogcapi_views
+from ogcapi import views as ogcapi_views
 
 from .healthz import healthz
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("webmap.urls")),
     # QGIS's OAPIF provider does not follow a redirect: /ogcapi answers as /ogcapi/ does.
     path("ogcapi", ogcapi_views.landing_page),
-    path("ogcapi/", include("layers.ogcapi.urls")),
+    path("ogcapi/", include("ogcapi.urls")),
     path("tiles/", include("tiles.urls")),
     path("api/", include("search.urls")),
     path("healthz", healthz, name="healthz"),

@@ -10,9 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 
-
-class ImportRejected(Exception):
-    """A file (or an option) the platform refuses, with a message for the officer."""
+from layers.errors import ImportRejected  # noqa: F401  (importers' modules raise it from here)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from layers import registry
 from layers.formats import whole_number_vi
 from layers.registry import LayerSpec
 
-from .fields import (
+from layers.fields import (
     GSO_WIDTH,
     RowConverter,
     admin_level_of,
@@ -31,7 +31,7 @@ from .fields import (
     match_fields,
     target_fields,
 )
-from .geometry import GeometryChecker
+from layers.geometry_checks import GeometryChecker
 from .models import ImportRecord
 from .records import import_record_fail, import_record_running, rejects_dir
 from .safety import ImportRejected

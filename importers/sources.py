@@ -266,7 +266,7 @@ def _open_unicode_ogr(path: Path, fmt: str, layer: str | None, encoding: str | N
 # -- tables with coordinates: CSV and Excel -------------------------------------------------------
 
 def _norm(name: str) -> str:
-    from .fields import normalise
+    from layers.fields import normalise
 
     return normalise(name)
 

@@ -24,7 +24,7 @@ from layers.formats import datetime_vi, whole_number_vi
 from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
-from .fields import FIXED_PREFIX, fixed_value, match_fields, missing_required, target_fields
+from layers.fields import FIXED_PREFIX, fixed_value, match_fields, missing_required, target_fields
 from .jobs import QUEUED, job_confirmation, job_started, job_state, new_token, start_import, valid_token
 from .models import ImportRecord, RasterCoverage
 from .rasters import raster_import

@@ -65,7 +65,7 @@ def hamlet_parcels(*, commune_code: str, hamlet_no: int) -> dict | None:
     from django.contrib.gis.db.models import Extent
     from django.db.models import Count, Min, Sum
 
-    from search.text import folded
+    from layers.text import folded
 
     number = str(int(hamlet_no))
     pattern = r"\m(" + "|".join(HAMLET_WORDS) + r")\s+0*" + number + r"\M"

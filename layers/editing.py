@@ -11,9 +11,9 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import DatabaseError, IntegrityError, transaction
 from pyproj import CRS
 
-from importers.fields import RowConverter, match_fields, missing_required, target_fields
-from importers.geometry import GeometryChecker
-from importers.safety import ImportRejected
+from .fields import RowConverter, match_fields, missing_required, target_fields
+from .geometry_checks import GeometryChecker
+from .errors import ImportRejected
 
 from . import registry
 from .errors import logged_reference

@@ -14,3 +14,8 @@ def logged_reference(what: str, error: BaseException | None = None) -> str:
     reference = f"E-{secrets.token_hex(4).upper()}"
     log.error("%s: %s", reference, what, exc_info=(type(error), error, error.__traceback__) if error else None)
     return reference
+
+
+class ImportRejected(Exception):
+    """Input the platform refuses (a file, an import option, a feature's value), with a message for
+    the person who sent it. Raised by validation in layers/ and by the importers."""

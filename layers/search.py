@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from search.text import fold
+from .text import fold
 
 MATCH = 0.7  # mean word score for a match
 # ... for schools and clinics, whose names are a few generic words and a place name: a misspelt

@@ -1,4 +1,4 @@
-"""Write our copies of pygeoapi's HTML templates into layers/ogcapi/templates.
+"""Write our copies of pygeoapi's HTML templates into ogcapi/templates.
 
 pygeoapi's own pages pull Leaflet, Bootstrap, Swagger UI, ReDoc and Google fonts from unpkg, jsdelivr
 and Google, and an OpenStreetMap base map; the province network is offline and our CSP blocks them.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pygeoapi
 
 SOURCE = Path(pygeoapi.__file__).parent / "templates"
-TARGET = Path(__file__).resolve().parent.parent / "layers" / "ogcapi" / "templates"
+TARGET = Path(__file__).resolve().parent.parent / "ogcapi" / "templates"
 V = "/static/vendor"
 SITE_TITLE = "{{ config['metadata']['identification']['title'] }}"
 COLLECTION_TITLE = "{% for l in data['links'] if l.rel == 'collection' %}{{ l['title'] }}{% endfor %}"
@@ -52,7 +52,7 @@ PAGES = {
         (r'(<img src="\{\{ logo \}\}")', r'\1 alt="' + SITE_TITLE.replace("\\", "\\\\") + '"'),
         (r'(<img src="[^"]*/static/img/pygeoapi.png")', r'\1 alt="pygeoapi"'),
         # pygeoapi's JSON-LD of features is not valid JSON, so the platform refuses f=jsonld for them
-        # (layers/ogcapi/params.py): feature pages neither link to it nor fetch it.
+        # (ogcapi/params.py): feature pages neither link to it nor fetch it.
         (r"(\{% if config\['server'\]\['icon'\] %\})",
          "{% set features_page = data is mapping and data.get('type') in ('Feature', 'FeatureCollection') %}\n\\1"),
         (r"(\{% elif link\['rel'\] == 'alternate' and link\['type'\] and link\['type'\] == 'application/ld\+json')",
@@ -118,7 +118,7 @@ def main():
         out = TARGET / name
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-        print(f"wrote {out.relative_to(TARGET.parent.parent.parent)}")
+        print(f"wrote {out.relative_to(TARGET.parent.parent)}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from pyproj import CRS, Transformer
 from layers.formats import number_vi
 from layers.geometry import PROVINCE_BBOX
 
-from .text import fold
+from layers.text import fold
 from .texts import TEXTS
 
 # Labels people write around the numbers (folded): X/Y, lat/lon, vĩ độ/kinh độ, hemisphere letters

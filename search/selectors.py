@@ -18,7 +18,7 @@ from tourism.selectors import pois_named
 from transport.selectors import roads_named
 
 from .coordinates import coordinate_result, read_coordinate
-from .text import fold
+from layers.text import fold
 from .texts import TEXTS
 
 MAX_QUERY = 200  # characters looked at; the rest of a pasted text is ignored

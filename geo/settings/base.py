@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "health",
     "tourism",
     "tiles",
+    "ogcapi",  # the OGC API (pygeoapi inside Django) over layers, tiles and the raster catalogue
     "webmap",
     "demo",
     "importers",

@@ -10,7 +10,7 @@ from jwcrypto import jwt
 
 from accounts.services import DEPARTMENTS
 from accounts.tokens import signing_key
-from importers.fields import target_fields
+from layers.fields import target_fields
 from layers import registry
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 import shapely
-from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import GEOSGeometry
 from django.test import Client
 
@@ -196,7 +195,7 @@ def test_writes_to_collections_without_features_are_404(client):
 
 
 def test_pygeoapi_connections_carry_the_statement_timeout(settings):
-    from layers.ogcapi import config
+    from ogcapi import config
 
     settings.GEO_STATEMENT_TIMEOUT_MS = 1234
     loaded = config.load(base_url="http://x/ogcapi")

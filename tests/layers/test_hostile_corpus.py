@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.forms.models import model_to_dict
 
-from importers.safety import ImportRejected
+from layers.errors import ImportRejected
 from importers.services import ImportOptions, layer_import
 from layers import registry
 from layers.registry import ROLE_ADMIN

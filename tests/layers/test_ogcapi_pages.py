@@ -1,4 +1,4 @@
-"""The OGC API's HTML pages (pygeoapi's templates, our copies in layers/ogcapi/templates) and the
+"""The OGC API's HTML pages (pygeoapi's templates, our copies in ogcapi/templates) and the
 sign-in and error pages, as people see them: titled, offline, accessible, the API docs rendered and
 item maps drawn on the province's own base."""
 import re

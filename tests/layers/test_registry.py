@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from layers import registry
-from layers.ogcapi.config import committed_yaml, generate
+from ogcapi.config import committed_yaml, generate
 
 EXPECTED_COLLECTIONS = {
     "admin_units", "parcels", "zoning", "roads", "streetlights", "water_pipes", "water_valves", "hydrants",

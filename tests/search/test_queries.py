@@ -13,7 +13,7 @@ from health.models import Clinic
 from land.models import Parcel
 from layers.formats import number_vi
 from places.models import AdminUnit
-from search.text import fold
+from layers.text import fold
 
 pytestmark = pytest.mark.django_db
 

@@ -89,9 +89,6 @@ def test_impossible_tiles_and_unknown_layers_get_clear_errors(client):
 
 
 def test_tiles_are_cached_until_the_layer_changes(client):
-    from tiles.models import CachedTile
-    from layers import registry
-
     parcel = Parcel.objects.filter(commune__name="Phường Tân Phú").first()
     x, y = tile_of(parcel.geom.centroid.x, parcel.geom.centroid.y, 17)
     url = f"/tiles/parcels/17/{x}/{y}.pbf"

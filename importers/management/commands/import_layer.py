@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import Error
 from tqdm import tqdm
 
-from importers.fields import FIXED_PREFIX, fixed_value
+from layers.fields import FIXED_PREFIX, fixed_value
 from importers.records import ImportFailed, imports_reap_dead
 from importers.safety import ImportRejected
 from importers.services import MODES, ImportOptions, layer_import

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from layers.docs import render_markdown
-from layers.ogcapi.config import render_yaml
+from ogcapi.config import render_yaml
 
 
 class Command(BaseCommand):

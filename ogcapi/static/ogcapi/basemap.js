@@ -1,6 +1,6 @@
 /* The province's own base map under the features of the OGC API pages: district and commune
    boundaries and the main roads, drawn from the platform's vector tiles (/tiles/), so the map needs
-   neither a tile server nor the internet. Used by layers/ogcapi/templates when no base-map URL is set. */
+   neither a tile server nor the internet. Used by ogcapi/templates when no base-map URL is set. */
 function provinceBase(map) {
   if (!window.L || !L.vectorGrid) { return; }
   // Under the features (overlay pane, z-index 400) and never in the way of their clicks.

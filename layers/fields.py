@@ -14,7 +14,7 @@ from layers.formats import date_vi, number_vi
 from layers.models import CodeListEntry
 from layers.registry import LayerSpec
 
-from .safety import ImportRejected
+from .errors import ImportRejected
 
 
 def normalise(name: str) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from layers.formats import whole_number_vi as _vn
-from layers.geometry import PROVINCE_BBOX, STORAGE_SRID
+from .formats import whole_number_vi as _vn
+from .geometry import PROVINCE_BBOX, STORAGE_SRID
 
 # Accepted input types per stored type (shapely type ids), and the dimension the layer keeps.
 TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon",

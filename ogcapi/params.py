@@ -10,7 +10,7 @@ import re
 from django.db import connection, models
 from django.http import QueryDict
 
-from ..registry import LayerSpec
+from layers.registry import LayerSpec
 
 MAX_LIMIT = 10_000  # pygeoapi then throttles to its own max_items
 MAX_OFFSET = 10_000_000

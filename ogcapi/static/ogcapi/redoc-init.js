@@ -1,4 +1,4 @@
-/* ReDoc for the OGC API's OpenAPI document (layers/ogcapi/templates/openapi/redoc.html), served from
+/* ReDoc for the OGC API's OpenAPI document (ogcapi/templates/openapi/redoc.html), served from
    this platform. Its default palette fails WCAG AA contrast on several labels: the theme darkens them.
    Search is off: it runs in a blob: worker, which the Content Security Policy refuses. */
 (function () {
