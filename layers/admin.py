@@ -14,23 +14,22 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
-import unicodedata
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.postgres.lookups import Unaccent
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.module_loading import autodiscover_modules
 
 from . import editing, registry
 from .models import CodeListEntry
+from .text import fold
+from .text import folded as folded_column
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,12 +94,6 @@ admin.site.login_form = SignInForm
 
 
 # -- layer features ------------------------------------------------------------------------------
-
-def fold(text: str) -> str:
-    """Search text without diacritics (đ -> d), lower case: the Python twin of unaccent(lower())."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
 
 def _property(field: models.Field, value):
     """A form value as the GeoJSON property layers.editing converts (a code for a code list)."""
@@ -244,7 +237,7 @@ class LayerFeatureAdmin(admin.ModelAdmin):
         words = fold(search_term).split()
         if not words:
             return queryset, False
-        folded = {f"folded_{i}": Unaccent(Lower(F(path))) for i, path in enumerate(self.text_paths)}
+        folded = {f"folded_{i}": folded_column(path) for i, path in enumerate(self.text_paths)}
         queryset = queryset.annotate(**folded)
         for word in words:
             match = Q()
