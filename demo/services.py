@@ -7,17 +7,19 @@ from dataclasses import dataclass
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection, transaction
+from django.db import connection
 from psycopg2 import sql
 from tqdm import tqdm
 
-from layers import registry
+from layers import registry, writes
+from layers.editing import Editor
 from layers.geometry import STORAGE_SRID
 
 from .generator import Feature, Province, lower_first
 from .province import PROVINCE
 
 MAX_PARCELS = 5_000_000
+SEED_EDITOR = Editor.system("seed_demo")
 
 
 class SeedError(Exception):
@@ -34,58 +36,47 @@ def _layer_is_empty() -> bool:
     return not any(spec.model.objects.exists() for spec in registry.all_layers())
 
 
-def _truncate_layers() -> None:
-    tables = [sql.Identifier(spec.table) for spec in registry.all_layers()]
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tables)))
-
-
 def _create(layer_id: str, features) -> int:
-    """Insert generated features (attrs keyed by column name) into a layer's model."""
-    model = registry.get(layer_id).model
-    attname = {f.column: f.attname for f in model._meta.concrete_fields}
+    """Insert generated features (attrs keyed by column name) into a layer, through the write service."""
+    spec = registry.get(layer_id)
+    attname = {f.column: f.attname for f in spec.model._meta.concrete_fields}
     objects = [
-        model(**{attname[k]: v for k, v in f.attrs.items()},
-              geom=GEOSGeometry(memoryview(shapely.to_wkb(f.geom)), srid=STORAGE_SRID))
+        spec.model(**{attname[k]: v for k, v in f.attrs.items()},
+                   geom=GEOSGeometry(memoryview(shapely.to_wkb(f.geom)), srid=STORAGE_SRID))
         for f in features
     ]
-    model.objects.bulk_create(objects, batch_size=2000)
-    return len(objects)
+    return writes.create_many(spec, SEED_EDITOR, objects)
 
 
 def _copy_parcels(province: Province, total: int, progress: bool) -> tuple[int, list[Feature]]:
     """COPY `total` parcels commune by commune (memory bounded by the largest commune); returns
     the count and the zoning zones drawn over the ground the parcels cover."""
-    table = registry.get("parcels").table
-    copy = sql.SQL("COPY {} (commune_code, map_sheet_no, parcel_no, land_use_code, address, geom) FROM STDIN").format(
-        sql.Identifier(table))
+    spec = registry.get("parcels")
+    columns = ["commune_code", "map_sheet_no", "parcel_no", "land_use_code", "address", "geom"]
     zones: list[Feature] = []
     loaded = 0
     bar = tqdm(total=total, unit=" parcels", disable=not progress, file=sys.stderr, smoothing=0.1)
-    with connection.cursor() as cursor:
-        copy_sql = copy.as_string(cursor.connection)
-        for plan_no, (commune, k) in enumerate(zip(province.communes, province.parcel_counts(total))):
-            if k == 0:
-                continue
-            batch = province.commune_parcels(commune, k)
-            place = "Khu phố" if commune.urban else "Ấp"
-            suffix = f", {commune.name}, {commune.district_name}, {lower_first(PROVINCE['name'])}"
-            geoms = batch.ewkb_hex(STORAGE_SRID)
-            buf = io.StringIO()
-            buf.writelines(
-                f"{commune.gso_code}\t{s}\t{n}\t{u}\t{place} {s}{suffix}\t{g}\n"
-                for s, n, u, g in zip(batch.map_sheet_no.tolist(), batch.parcel_no.tolist(), batch.land_use, geoms)
-            )
-            buf.seek(0)
-            cursor.copy_expert(copy_sql, buf)
-            zones += province.zoning_for(batch, plan_no)
-            loaded += len(batch)
-            bar.update(len(batch))
+    for plan_no, (commune, k) in enumerate(zip(province.communes, province.parcel_counts(total))):
+        if k == 0:
+            continue
+        batch = province.commune_parcels(commune, k)
+        place = "Khu phố" if commune.urban else "Ấp"
+        suffix = f", {commune.name}, {commune.district_name}, {lower_first(PROVINCE['name'])}"
+        geoms = batch.ewkb_hex(STORAGE_SRID)
+        buf = io.StringIO()
+        buf.writelines(
+            f"{commune.gso_code}\t{s}\t{n}\t{u}\t{place} {s}{suffix}\t{g}\n"
+            for s, n, u, g in zip(batch.map_sheet_no.tolist(), batch.parcel_no.tolist(), batch.land_use, geoms)
+        )
+        buf.seek(0)
+        writes.copy_rows(spec, SEED_EDITOR, columns, buf)
+        zones += province.zoning_for(batch, plan_no)
+        loaded += len(batch)
+        bar.update(len(batch))
     bar.close()
     return loaded, zones
 
 
-@transaction.atomic
 def demo_province_load(*, parcels: int = 50_000, seed: int = 2021, replace: bool = False,
                        if_empty: bool = False, progress: bool = False) -> SeedReport:
     """Load the synthetic Bình Phước into every layer, all or nothing.
@@ -95,6 +86,11 @@ def demo_province_load(*, parcels: int = 50_000, seed: int = 2021, replace: bool
     """
     if not 0 < parcels <= MAX_PARCELS:
         raise SeedError(f"--parcels must be between 1 and {MAX_PARCELS:,}, not {parcels:,}.")
+    with writes.writing(SEED_EDITOR, source=writes.SEED):
+        return _load(parcels, seed, replace, if_empty, progress)
+
+
+def _load(parcels: int, seed: int, replace: bool, if_empty: bool, progress: bool) -> SeedReport:
     with connection.cursor() as cursor:
         # Check foreign keys row by row, and let TRUNCATE run after earlier writes in this transaction.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -104,7 +100,7 @@ def demo_province_load(*, parcels: int = 50_000, seed: int = 2021, replace: bool
         if not replace:
             raise SeedError("The layers already hold data; use --replace to wipe them and load the demo "
                             "province, or --if-empty to keep them.")
-        _truncate_layers()
+        writes.truncate(registry.all_layers(), SEED_EDITOR)
     province = Province(seed)
     counts = {"admin_units": _create("admin_units", province.admin_units())}
     counts["parcels"], zones = _copy_parcels(province, parcels, progress)

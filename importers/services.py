@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import getpass
 import hashlib
 import io
 import json
@@ -13,15 +14,17 @@ from pathlib import Path
 from typing import Callable
 
 import shapely
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from psycopg2 import sql
 
-from layers import registry
+from layers import registry, writes
+from layers.editing import EditRefused, Editor, check_may_edit
 from layers.formats import whole_number_vi
 from layers.registry import LayerSpec
 
 from layers.fields import (
+    FIXED_PREFIX,
     GSO_WIDTH,
     RowConverter,
     admin_level_of,
@@ -131,6 +134,11 @@ def layer_import(*, layer_id: str, path: Path, file_name: str | None = None, use
         raise ImportRejected(f"Không có lớp {layer_id!r}; các lớp: "
                              f"{', '.join(s.id for s in registry.all_layers())} (unknown layer).")
     _check_options(spec, options)
+    editor = _editor(user)
+    try:
+        check_may_edit(spec, editor)
+    except EditRefused as refused:
+        raise ImportRejected(str(refused))
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -146,7 +154,7 @@ def layer_import(*, layer_id: str, path: Path, file_name: str | None = None, use
             if started:
                 started(record)
             try:
-                _run(spec, path, file_name, options, record, report, progress)
+                _run(spec, editor, path, file_name, options, record, report, progress)
             except ImportRejected as error:
                 report.status, report.message = ImportRecord.Status.REJECTED, str(error)
                 _finish(record, report)
@@ -159,18 +167,36 @@ def layer_import(*, layer_id: str, path: Path, file_name: str | None = None, use
     return report
 
 
-def _run(spec: LayerSpec, path: Path, file_name: str | None, options: ImportOptions, record: ImportRecord,
-         report: ImportReport, progress: Progress | None) -> None:
+def _editor(user) -> Editor:
+    """Who imports: the signed-in officer (web), or the server's operator (the command line)."""
+    if getattr(user, "is_authenticated", False):
+        return Editor.of(user)
+    return Editor.system(f"command line ({getpass.getuser()})")
+
+
+def _owner_stamp(spec: LayerSpec, editor: Editor, source_fields: list[str], options: ImportOptions) -> None:
+    """An owner-scoped editor (a utility) writes its own organisation's features: rows get its
+    organisation unless the file has an owner column (then rows of another one are refused)."""
+    if not editor.owner_bound(spec):
+        return
+    column = spec.model._meta.get_field(spec.owner_field).column
+    if column not in match_fields(source_fields, spec, options.mapping, require=False):
+        options.mapping[column] = FIXED_PREFIX + editor.organisation
+
+
+def _run(spec: LayerSpec, editor: Editor, path: Path, file_name: str | None, options: ImportOptions,
+         record: ImportRecord, report: ImportReport, progress: Progress | None) -> None:
     record.sha256 = file_sha256(path)  # after the record exists: a web job's page must not wait for this
     record.save(update_fields=["sha256"])
     source = open_vector(path, name=file_name, layer=options.layer, crs=options.crs, encoding=options.encoding)
     report.source = source.describe()
     record.file_format, record.source_crs, record.encoding = source.format, crs_label(source.crs), \
         source.encoding.encoding
+    _owner_stamp(spec, editor, source.fields, options)
     report.mapping = match_fields(source.fields, spec, options.mapping)
     try:
-        with transaction.atomic():
-            _load(spec, source, report, options, record, progress)
+        with writes.writing(editor, source=writes.IMPORT, record_id=record.id):
+            _load(spec, editor, source, report, options, record, progress)
             if options.dry_run or (report.rejected and not options.skip_invalid):
                 raise _Rollback
             report.status = ImportRecord.Status.DONE
@@ -250,8 +276,8 @@ def _wkt(wkb) -> str:
         return ""
 
 
-def _load(spec: LayerSpec, source: Source, report: ImportReport, options: ImportOptions, record: ImportRecord,
-          progress: Progress | None) -> None:
+def _load(spec: LayerSpec, editor: Editor, source: Source, report: ImportReport, options: ImportOptions,
+          record: ImportRecord, progress: Progress | None) -> None:
     converter = RowConverter(spec, report.mapping)
     report.fixed = {c: v.isoformat() if isinstance(v, dt.date) else v for c, v in converter.fixed.items()}
     values_seen = _CodeValues(converter)
@@ -297,7 +323,7 @@ def _load(spec: LayerSpec, source: Source, report: ImportReport, options: Import
             _restore_leading_zeros(cursor, converter)
             refused = []
             samples = {sample["row"]: sample for sample in report.samples}
-            for number, reason, staged_row in _database_problems(cursor, spec, columns, options):
+            for number, reason, staged_row in _database_problems(cursor, spec, editor, columns, options):
                 source_row = {report.mapping[c]: staged_row.get(c) for c in report.mapping
                               if fixed_value(report.mapping[c]) is None}
                 rejects.add(number, reason, source_row, staged_row.get("_wkt", ""))
@@ -314,7 +340,8 @@ def _load(spec: LayerSpec, source: Source, report: ImportReport, options: Import
         if options.dry_run or (report.rejected and not options.skip_invalid):
             report.accepted = report.total - report.rejected
             return
-        report.accepted = _write(cursor, spec, columns, list(report.mapping), options)
+        report.accepted = writes.bulk_write(cursor, spec, editor, staging=STAGING, columns=columns,
+                                            mapped=list(report.mapping), mode=options.mode, key=options.key)
 
 
 class _CodeValues:
@@ -421,12 +448,17 @@ def _staged_rows(cursor, where: sql.Composable, params=()) -> list[tuple[int, di
     return [(row, {**json.loads(data), "_wkt": wkt or ""}) for row, data, wkt in cursor.fetchall()]
 
 
-def _database_problems(cursor, spec: LayerSpec, columns: list[str], options: ImportOptions):
-    """(row, reason, staged values) for rows the layer would refuse: duplicates of a unique column
-    set within the file or against features already in the layer, references to unknown units."""
+def _database_problems(cursor, spec: LayerSpec, editor: Editor, columns: list[str], options: ImportOptions):
+    """(row, reason, staged values) for rows the layer would refuse: rows the editor may not write
+    (another organisation's), duplicates of a unique column set within the file or against features
+    already in the layer, references to unknown units."""
     table = sql.Identifier(spec.table)
     staging = sql.Identifier(STAGING)
     seen: set[int] = set()  # a row is reported once, for its first problem
+    refused = dict(writes.bulk_problems(cursor, spec, editor, staging=STAGING, mode=options.mode, key=options.key))
+    for number, staged in _staged_rows(cursor, sql.SQL("s._row = ANY(%s)"), [list(refused)]) if refused else ():
+        seen.add(number)
+        yield number, refused[number], staged
     for unique in _unique_sets(spec):
         if not set(unique) <= set(columns):
             continue
@@ -529,26 +561,3 @@ def _units_named(cursor, units: _Units, codes: set[str]) -> dict[str, tuple[str,
         code=sql.Identifier(units.code), name=sql.Identifier(units.name), level=sql.Identifier(units.level),
         table=sql.Identifier(units.table)), [sorted(codes)])
     return {code: (name, level) for code, name, level in cursor.fetchall()}
-
-
-def _write(cursor, spec: LayerSpec, columns: list[str], mapped: list[str], options: ImportOptions) -> int:
-    """Move the staged rows into the layer; an upsert updates only the columns the file maps."""
-    table, staging = sql.Identifier(spec.table), sql.Identifier(STAGING)
-    geom = spec.geometry_field.column
-    all_cols = sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, geom))
-    insert = sql.SQL("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} AS s").format(
-        table=table, cols=all_cols, staging=staging)
-    if options.mode == "replace":
-        cursor.execute(sql.SQL("DELETE FROM {}").format(table))
-    if options.mode != "upsert":
-        cursor.execute(insert)
-        return cursor.rowcount
-    same = sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in options.key)
-    updated = [c for c in (*mapped, geom) if c not in options.key]
-    cursor.execute(sql.SQL("UPDATE {table} AS t SET {sets} FROM {staging} AS s WHERE ").format(
-        table=table, staging=staging,
-        sets=sql.SQL(", ").join(sql.SQL("{c} = s.{c}").format(c=sql.Identifier(c)) for c in updated)) + same)
-    count = cursor.rowcount
-    cursor.execute(insert + sql.SQL(" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE ").format(table=table)
-                   + same + sql.SQL(")"))
-    return count + cursor.rowcount

@@ -62,8 +62,6 @@ TEXTS = {
         "column": "Cột", "value_in_file": "Giá trị trong tệp", "code": "Mã", "name": "Tên", "count": "Số dòng",
         "valid_codes": "Các mã hợp lệ",
         "nothing_to_load": "Không có dòng hợp lệ nào để nạp: sửa ánh xạ hoặc tệp rồi kiểm tra lại.",
-        "owner_append_only": "Tài khoản của đơn vị chỉ được thêm đối tượng của đơn vị mình (chế độ Thêm vào): "
-                             "thay thế hoặc cập nhật có thể chạm tới đối tượng của đơn vị khác.",
         "no_organisation": "Tài khoản chưa thuộc đơn vị nào nên không được nạp vào lớp này.",
         "replace_title": "Xác nhận thay thế toàn bộ lớp",
         "replace_warning": "{count} đối tượng đang có trong lớp {layer} sẽ bị xóa và thay bằng {rows} dòng "
@@ -151,8 +149,6 @@ TEXTS = {
         "column": "Column", "value_in_file": "Value in the file", "code": "Code", "name": "Name", "count": "Rows",
         "valid_codes": "Valid codes",
         "nothing_to_load": "No valid row to load: correct the mapping or the file and check again.",
-        "owner_append_only": "An organisation's account may only add its own organisation's features (Add mode): "
-                             "replacing or updating could touch other organisations' features.",
         "no_organisation": "This account belongs to no organisation, so it may not load into this layer.",
         "replace_title": "Confirm replacing the whole layer",
         "replace_warning": "The {count} features now in layer {layer} will be deleted and replaced by the {rows} "

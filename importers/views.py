@@ -212,17 +212,12 @@ def _mapping_from(params, spec) -> dict[str, str]:
 
 
 def _owner_scope(request, spec, options: ImportOptions) -> str | None:
-    """An editor who may edit the layer only as an owner (a utility account) adds features of its own
-    organisation and nothing else: every row is stamped with that organisation, and modes that touch
-    existing features (replace, upsert) are refused. The text key of the refusal, or None."""
+    """An editor who may edit the layer only as an owner (a utility account) needs an organisation;
+    the import itself then touches only that organisation's features (layers.writes). The text key
+    of the refusal, or None."""
     editor = Editor.of(request.user)
-    if not editor.owner_bound(spec):
-        return None
-    if not editor.organisation:
+    if editor.owner_bound(spec) and not editor.organisation:
         return "no_organisation"
-    if options.mode != "append":
-        return "owner_append_only"
-    options.mapping[spec.owner_field] = FIXED_PREFIX + editor.organisation
     return None
 
 

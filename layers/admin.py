@@ -4,7 +4,7 @@ list, search and open by the same rules as everywhere else:
 
 - who sees a layer and who edits it come from its spec (`readable_by`, `editable_by`), not from
   Django's per-model permissions: internal layers stay invisible to users without the role;
-- every write goes through layers.editing, the path the OGC API uses, so the same validation,
+- every write goes through layers.writes (the one write service, the path the OGC API uses), so the same validation,
   code lists, geometry checks and owner scoping apply;
 - geometries are GeoJSON text (EPSG:4326): the map widget of django.contrib.gis loads OpenLayers
   from the internet; each feature links to its OGC API page, which draws it on the province map.
@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.module_loading import autodiscover_modules
 
-from . import editing, registry
+from . import editing, registry, writes
 from .models import CodeListEntry
 from .text import fold
 from .text import folded as folded_column
@@ -147,11 +147,12 @@ class FeatureForm(forms.ModelForm):
         feature = {"type": "Feature", "properties": properties, "geometry": self.cleaned_data.get("geometry")}
         try:
             if self.instance.pk is None:
-                feature_id = editing.feature_create(spec=self.spec, editor=self.editor, feature=feature)
+                feature_id = writes.feature_create(spec=self.spec, editor=self.editor, feature=feature,
+                                                    source=writes.ADMIN).feature_id
             else:
                 feature_id = self.instance.pk
-                editing.feature_replace(spec=self.spec, editor=self.editor, feature_id=str(feature_id),
-                                        feature=feature, partial=True)
+                writes.feature_replace(spec=self.spec, editor=self.editor, source=writes.ADMIN,
+                                       feature_id=str(feature_id), feature=feature, partial=True)
         except editing.EditRefused as refused:
             self.add_error(None, str(refused))
             return
@@ -208,7 +209,7 @@ class LayerFeatureAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         try:
-            editing.feature_delete(spec=self.spec, editor=editor(request), feature_id=str(obj.pk))
+            writes.feature_delete(spec=self.spec, editor=editor(request), feature_id=str(obj.pk), source=writes.ADMIN)
         except editing.EditRefused as refused:
             raise PermissionDenied(str(refused))
 

@@ -1,14 +1,13 @@
-"""Editing features through the API (OGC API Features Part 4): create, replace, update, delete one
-feature, with the same checks as file imports and the layer's edit rules: who may edit the layer,
-the `write` scope for tokens, and owner-scoped roles (a utility edits only the assets it owns)."""
+"""Who may write and what may be written: the editor's rights (the edit role, the `write` scope of
+tokens, owner scoping: a utility edits only the assets it owns) and the checks of one feature's
+values (the same field conversion, code lists and geometry checks as file imports). The writes
+themselves go through layers/writes.py, the one write service."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
 import shapely
-from django.contrib.gis.geos import GEOSGeometry
-from django.db import DatabaseError, IntegrityError, transaction
 from pyproj import CRS
 
 from .fields import RowConverter, match_fields, missing_required, target_fields
@@ -16,7 +15,6 @@ from .geometry_checks import GeometryChecker
 from .errors import ImportRejected
 
 from . import registry
-from .errors import logged_reference
 from .registry import LayerSpec
 
 
@@ -30,11 +28,13 @@ class EditRefused(Exception):
 
 @dataclass(frozen=True)
 class Editor:
-    """Who edits: roles, token scopes (None for a signed-in browser session) and organisation."""
+    """Who edits: roles, token scopes (None for a signed-in browser session), organisation, and the
+    name the change log records."""
 
     roles: frozenset[str]
     scopes: frozenset[str] | None
     organisation: str | None
+    name: str = ""
 
     @classmethod
     def of(cls, user) -> "Editor":
@@ -42,7 +42,16 @@ class Editor:
         organisation = getattr(user, "organisation", None)
         if organisation is None and hasattr(user, "profile"):
             organisation = user.profile.organisation_id
-        return cls(frozenset(registry.roles_of(user)), frozenset(scopes) if scopes is not None else None, organisation)
+        name = user.get_username() if getattr(user, "is_authenticated", False) else ""
+        if getattr(user, "client_id", None):
+            name = f"{name} ({user.client_id})"
+        return cls(frozenset(registry.roles_of(user)), frozenset(scopes) if scopes is not None else None, organisation,
+                   name)
+
+    @classmethod
+    def system(cls, name: str) -> "Editor":
+        """The platform itself (a command run on the server, the demo seed): an administrator."""
+        return cls(frozenset({registry.ROLE_ADMIN}), None, None, name)
 
     def owner_bound(self, spec: LayerSpec) -> bool:
         """True when only owner-scoped roles let this editor edit the layer (e.g. a utility)."""
@@ -58,7 +67,7 @@ def check_may_edit(spec: LayerSpec, editor: Editor) -> None:
         raise EditRefused(403, "Forbidden", "Tài khoản không thuộc đơn vị nào. / No organisation for this account.")
 
 
-def _values(spec: LayerSpec, feature: dict, *, partial: bool) -> tuple[dict, str | None]:
+def values_of(spec: LayerSpec, feature: dict, *, partial: bool) -> tuple[dict, str | None]:
     """Column values and hex EWKB (EPSG:4326) of a GeoJSON feature, checked like an import row."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise EditRefused(400, "InvalidParameterValue", "Cần một GeoJSON Feature. / A GeoJSON Feature is required.")
@@ -97,15 +106,7 @@ def _values(spec: LayerSpec, feature: dict, *, partial: bool) -> tuple[dict, str
     return values, ewkb
 
 
-def _apply(spec: LayerSpec, instance, values: dict, ewkb: str | None) -> None:
-    attname = {f.column: f.attname for f in spec.model._meta.concrete_fields}
-    for column, value in values.items():
-        setattr(instance, attname[column], value)
-    if ewkb is not None:
-        instance.geom = GEOSGeometry(ewkb)
-
-
-def _check_owner(spec: LayerSpec, editor: Editor, *, existing=None, values: dict | None = None) -> None:
+def check_owner(spec: LayerSpec, editor: Editor, *, existing=None, values: dict | None = None) -> None:
     if not editor.owner_bound(spec):
         return
     column = spec.model._meta.get_field(spec.owner_field).column
@@ -117,60 +118,3 @@ def _check_owner(spec: LayerSpec, editor: Editor, *, existing=None, values: dict
         values[column] = editor.organisation
 
 
-def _save(instance) -> None:
-    # The database's words name constraints and columns: they go to the log under a reference.
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as error:
-        reference = logged_reference(f"edit of {instance._meta.label} refused by a constraint", error)
-        raise EditRefused(409, "Conflict", "Dữ liệu trùng hoặc xung đột với đối tượng khác trong lớp (mã tham chiếu "
-                                           f"{reference}). / The feature conflicts with another (reference {reference}).")
-    except DatabaseError as error:
-        reference = logged_reference(f"edit of {instance._meta.label} refused by the database", error)
-        raise EditRefused(400, "InvalidParameterValue", f"Cơ sở dữ liệu không nhận giá trị này (mã tham chiếu "
-                                                        f"{reference}). / Refused by the database (reference {reference}).")
-
-
-BIGINT_MAX = 2**63 - 1
-
-
-def _get(spec: LayerSpec, feature_id: str):
-    if not (str(feature_id).isascii() and str(feature_id).isdigit()) or not 0 < int(feature_id) <= BIGINT_MAX:
-        raise EditRefused(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
-    try:
-        return spec.model.objects.get(pk=int(feature_id))
-    except spec.model.DoesNotExist:
-        raise EditRefused(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
-
-
-def feature_create(*, spec: LayerSpec, editor: Editor, feature: dict) -> int:
-    check_may_edit(spec, editor)
-    values, ewkb = _values(spec, feature, partial=False)
-    _check_owner(spec, editor, values=values)
-    instance = spec.model()
-    _apply(spec, instance, values, ewkb)
-    _save(instance)
-    return instance.pk
-
-
-def feature_replace(*, spec: LayerSpec, editor: Editor, feature_id: str, feature: dict, partial: bool) -> None:
-    check_may_edit(spec, editor)
-    instance = _get(spec, feature_id)
-    values, ewkb = _values(spec, feature, partial=partial)
-    _check_owner(spec, editor, existing=instance, values=values)
-    _apply(spec, instance, values, ewkb)
-    _save(instance)
-
-
-def feature_delete(*, spec: LayerSpec, editor: Editor, feature_id: str) -> None:
-    check_may_edit(spec, editor)
-    instance = _get(spec, feature_id)
-    _check_owner(spec, editor, existing=instance)
-    try:
-        with transaction.atomic():
-            instance.delete()
-    except (IntegrityError, DatabaseError) as error:
-        reference = logged_reference(f"delete from {spec.id} refused by the database", error)
-        raise EditRefused(409, "Conflict", f"Không xóa được: đối tượng khác còn dựa vào nó (mã tham chiếu {reference}). / "
-                                           f"Cannot delete: other features depend on it (reference {reference}).")

@@ -34,3 +34,50 @@ class Organisation(CodeListEntry):
     class Meta(CodeListEntry.Meta):
         verbose_name = "Đơn vị quản lý"
         verbose_name_plural = "Đơn vị quản lý"
+
+
+class Change(models.Model):
+    """Thay đổi: one insert, update or delete of one feature of a registered layer (the change log).
+
+    Written only by the statement-level triggers of layers/changelog.py, set-based from the
+    statement's transition tables. `before` keeps the feature as it was before an update or a delete
+    (every column, the geometry as hex EWKB), so each earlier version can be read back; the current
+    version is the row in the layer. A truncate is one entry with no feature."""
+
+    class Op(models.TextChoices):
+        INSERT = "I", "Thêm"
+        UPDATE = "U", "Sửa"
+        DELETE = "D", "Xóa"
+        TRUNCATE = "T", "Xóa toàn bộ"
+
+    id = models.BigAutoField(primary_key=True)
+    layer_id = models.CharField("lớp", max_length=64)
+    feature_id = models.BigIntegerField("mã đối tượng", null=True)
+    op = models.CharField("thao tác", max_length=1, choices=Op.choices)
+    # The feature's version after the change (a deletion's tombstone carries the next version).
+    version = models.IntegerField("phiên bản", null=True)
+    before = models.JSONField(null=True)
+    at = models.DateTimeField("lúc")
+    # The writing transaction (xid8 as a number): the change feed pages by (txid, id), see changelog.py.
+    txid = models.BigIntegerField()
+    actor = models.CharField("người sửa", max_length=150, blank=True)
+    source = models.CharField("nguồn", max_length=16)  # api, import, admin, seed, revert, undo, sql ...
+    record_id = models.BigIntegerField("lần nhập", null=True)  # the import record (importers.ImportRecord)
+
+    class Meta:
+        verbose_name = "Thay đổi"
+        verbose_name_plural = "Nhật ký thay đổi"
+        indexes = [
+            models.Index(fields=["layer_id", "txid", "id"], name="change_feed"),
+            models.Index(fields=["layer_id", "feature_id", "id"], name="change_history"),
+            models.Index(fields=["record_id"], condition=models.Q(record_id__isnull=False), name="change_record"),
+        ]
+
+
+class LayerVersion(models.Model):
+    """Phiên bản dữ liệu của lớp: the layer's latest change (its number in the change log) and when it
+    happened. Tile caches key on it; reports print the data date from it."""
+
+    layer_id = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)

@@ -104,6 +104,8 @@ def register(spec: LayerSpec) -> LayerSpec:
         raise ValueError(f"layer {spec.id!r} registered twice")
     if not isinstance(spec.model._meta.get_field(spec.geom_field), gis_models.GeometryField):
         raise ValueError(f"layer {spec.id!r}: {spec.geom_field} is not a geometry field")
+    if (spec.id_field, spec.geometry_field.column) != ("id", "geom"):
+        raise ValueError(f"layer {spec.id!r}: the change log (layers/changelog.py) needs columns id and geom")
     _layers[spec.id] = spec
     return spec
 

@@ -24,3 +24,18 @@ def field_labels(spec: registry.LayerSpec, *, language: str) -> dict[str, str]:
         else:
             labels[f.column] = str(f.verbose_name)
     return labels
+
+
+def layer_version(layer_id: str) -> int:
+    """The layer's latest change number in the change log (0 before its first change)."""
+    from .models import LayerVersion
+
+    return LayerVersion.objects.filter(layer_id=layer_id).values_list("version", flat=True).first() or 0
+
+
+def layers_changed_at(layer_ids: list[str]):
+    """When the newest of these layers last changed (None if never since the change log exists)."""
+    from .models import LayerVersion
+
+    times = [t for t in LayerVersion.objects.filter(layer_id__in=layer_ids).values_list("changed_at", flat=True) if t]
+    return max(times) if times else None

@@ -7,7 +7,7 @@ from django.views.static import serve
 
 from tiles import ogcapi as tiles_ogcapi
 
-from . import views
+from . import changes, versions, views
 
 ID = r"(?P<collection_id>[A-Za-z0-9_\-]+)"
 
@@ -21,6 +21,13 @@ urlpatterns = [
     re_path(rf"^collections/{ID}/queryables/?$", views.collection_queryables, name="ogcapi-queryables"),
     re_path(rf"^collections/{ID}/items/?$", views.collection_items, name="ogcapi-items"),
     re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/?$", views.collection_item, name="ogcapi-item"),
+    re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/versions/?$", versions.item_versions,
+            name="ogcapi-item-versions"),
+    re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/versions/(?P<version>[0-9]+)/?$", versions.item_version,
+            name="ogcapi-item-version"),
+    re_path(rf"^collections/{ID}/items/(?P<item_id>[^/]+)/versions/(?P<version>[0-9]+)/revert/?$",
+            versions.item_revert, name="ogcapi-item-revert"),
+    re_path(rf"^collections/{ID}/changes/?$", changes.collection_changes, name="ogcapi-changes"),
     re_path(rf"^collections/{ID}/coverage/?$", views.collection_coverage, name="ogcapi-coverage"),
     re_path(rf"^collections/{ID}/tiles/?$", tiles_ogcapi.tilesets, name="ogcapi-tilesets"),
     re_path(rf"^collections/{ID}/tiles/(?P<tms>[A-Za-z0-9]+)/?$", tiles_ogcapi.tileset, name="ogcapi-tileset"),

@@ -24,7 +24,7 @@ from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
 from importers.selectors import raster_coverages, raster_size
-from layers import editing, registry
+from layers import editing, registry, writes
 from layers.access import ogc_exception, read_denial
 from layers.errors import logged_reference
 from layers.formats import whole_number_vi
@@ -221,7 +221,7 @@ def _json_body(request: HttpRequest):
 def collection_items(request, collection_id: str):
     if request.method == "POST":
         def create(**kwargs):
-            feature_id = editing.feature_create(**kwargs)
+            feature_id = writes.feature_create(**kwargs).feature_id
             response = HttpResponse(status=201)
             response["Location"] = request.build_absolute_uri(f"/ogcapi/collections/{collection_id}/items/{feature_id}")
             return response
@@ -272,12 +272,12 @@ def collection_coverage(request, collection_id: str):
 def collection_item(request, collection_id: str, item_id: str):
     if request.method in ("PUT", "PATCH"):
         def replace(**kwargs):
-            editing.feature_replace(feature_id=item_id, partial=request.method == "PATCH", **kwargs)
+            writes.feature_replace(feature_id=item_id, partial=request.method == "PATCH", **kwargs)
             return HttpResponse(status=204)
         return _edit(request, collection_id, replace)
     if request.method == "DELETE":
         def delete(**kwargs):
-            editing.feature_delete(feature_id=item_id, **kwargs)
+            writes.feature_delete(feature_id=item_id, **kwargs)
             return HttpResponse(status=204)
         return _edit(request, collection_id, delete)
     if denied := read_denial(request, collection_id):

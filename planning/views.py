@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from geo.i18n import language_of
 from land.selectors import land_use_legend, parcel_at, parcel_by_id, parcels_near
 from layers.access import ogc_exception
-from tiles.selectors import layers_changed_at
+from layers.selectors import layers_changed_at
 
 from .report import parcel_report_pdf
 from .selectors import parcel_panel, zones_over

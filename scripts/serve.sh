@@ -63,6 +63,8 @@ if [ "$(id -u)" -eq 0 ]; then drop_privileges; fi
 
 if [ "${1:-}" != "--serve-only" ]; then
   as_service .venv/bin/python manage.py migrate --noinput -v0
+  # Every registered layer has its change-log triggers (system check layers.E010).
+  as_service .venv/bin/python manage.py check --database default --fail-level ERROR >/dev/null
   as_service .venv/bin/python manage.py seed_demo --if-empty
   as_service .venv/bin/python manage.py collectstatic --noinput -v0
   url="http://$host:$port"

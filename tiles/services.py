@@ -1,7 +1,9 @@
-"""Vector tiles through a cache that a layer's writes invalidate (its version, bumped by a trigger)."""
+"""Vector tiles through a cache that a layer's writes invalidate (its version: the layer's latest change
+in the change log, layers/changelog.py)."""
 from django.db import transaction
 
 from layers.registry import LayerSpec
+from layers.selectors import layer_version
 
 from . import sql
 from .grids import WEB_MERCATOR, Grid
@@ -24,7 +26,7 @@ def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR)
     zoom = grid.mercator_zoom(z)
     if zoom < first_zoom(spec):
         return b"", 0
-    version = sql.layer_version(spec.id)
+    version = layer_version(spec.id)
     if zoom > MAX_CACHED_ZOOM:
         return sql.render_tile(spec, z, x, y, grid), version
     data = sql.cached_tile(spec.id, version, z, x, y, grid.id)

@@ -66,13 +66,6 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
         return bytes(cursor.fetchone()[0])
 
 
-def layer_version(layer_id: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM tiles_layerversion WHERE layer_id = %s", [layer_id])
-        row = cursor.fetchone()
-    return row[0] if row else 0
-
-
 def cached_tile(layer_id: str, version: int, z: int, x: int, y: int, tms: str = WEB_MERCATOR.id) -> bytes | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT data FROM tiles_cachedtile WHERE layer_id = %s AND version = %s AND tms = %s "

@@ -4,10 +4,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from layers.access import ogc_exception, readable_layer
+from layers.selectors import layer_version
 
 from .grids import MAX_ZOOM, WEB_MERCATOR, Grid
 from .services import tile_get
-from .sql import layer_version
 
 
 @csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal

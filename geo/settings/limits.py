@@ -31,3 +31,13 @@ GEO_MAX_COVERAGE_CELLS = _int("GEO_MAX_COVERAGE_CELLS", 4_000_000)
 # How long one statement of a web request may run (imports and exports in the background are not
 # web requests). 0 turns it off.
 GEO_STATEMENT_TIMEOUT_MS = _int("GEO_STATEMENT_TIMEOUT_MS", 15_000)
+
+# -- The feature store (layers/writes.py, layers/changelog.py) ------------------------------------
+# Require If-Match on PUT, PATCH and DELETE of features (428 Precondition Required without it).
+GEO_REQUIRE_IF_MATCH = os.environ.get("GEO_REQUIRE_IF_MATCH", "") in ("1", "true", "yes")
+# Change-log entries older than this many days may be compacted (manage.py compact_change_log; each
+# feature keeps its latest entry); a change-feed cursor from before the compaction answers 410.
+GEO_CHANGE_LOG_RETENTION_DAYS = _int("GEO_CHANGE_LOG_RETENTION_DAYS", 365)
+# The most changes one page of a change feed holds (?limit=), and the default.
+GEO_CHANGES_MAX_LIMIT = _int("GEO_CHANGES_MAX_LIMIT", 10_000)
+GEO_CHANGES_DEFAULT_LIMIT = _int("GEO_CHANGES_DEFAULT_LIMIT", 1_000)

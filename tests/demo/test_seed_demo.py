@@ -313,3 +313,20 @@ def test_every_layer_is_seeded_valid_and_inside_the_province():
                 SELECT 1 FROM places_adminunit c WHERE c.level = 'commune' AND c.parent_code = s.district_code
                 AND s.address LIKE c.name || ',%%' AND ST_Intersects(c.geom, s.geom))""").format(sql.Identifier(table)))
             assert cursor.fetchone()[0] == 0, table
+
+
+def test_the_seed_writes_through_the_one_write_service():
+    """Every feature the seed writes is in the change log as the seed's (source "seed", actor
+    "seed_demo"), the emptying of each layer as one truncate, nothing as an unattributed write."""
+    from layers import registry
+    from layers.models import Change
+
+    start = Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    call_command("seed_demo", parcels=TEST_PARCELS, replace=True, verbosity=0)
+    logged = Change.objects.filter(id__gt=start)
+    assert set(logged.values_list("source", "actor")) == {("seed", "seed_demo")}
+    truncated = set(logged.filter(op="T").values_list("layer_id", flat=True))
+    assert truncated == {spec.id for spec in registry.all_layers()}
+    for spec in registry.all_layers():
+        inserted = logged.filter(layer_id=spec.id, op="I").count()
+        assert inserted == spec.model.objects.count(), spec.id

@@ -225,8 +225,13 @@ def test_legacy_font_text_typed_into_excel_is_read_with_the_chosen_encoding(tmp_
 
 
 def test_every_import_is_recorded(tmp_path, django_user_model):
+    from django.contrib.auth.models import Group
+
     user = django_user_model.objects.create_user("can-bo", password="x-unused-x")
     path = corpus.write_shapefile_zip(corpus.parcel_squares(2), tmp_path / "ghi.zip")
+    with pytest.raises(ImportRejected, match="không được sửa lớp này"):  # the edit role, as for every writer
+        layer_import(layer_id="parcels", path=path, user=user)
+    user.groups.add(Group.objects.get_or_create(name="officer:land")[0])
     report = layer_import(layer_id="parcels", path=path, user=user)
     record = ImportRecord.objects.get(pk=report.record_id)
     assert record.user == user and record.file_name == "ghi.zip" and len(record.sha256) == 64

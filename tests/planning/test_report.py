@@ -131,3 +131,18 @@ def test_report_legend_names_the_colours_drawn(client, language, params):
         assert all(entries[code] == name(code) for code in entries)
     # The swatches use the code list's colours.
     assert {codes[code].color.lower() for entries in legend.values() for code in entries} <= fill_colours(pdf)
+
+
+def test_the_report_data_date_is_the_latest_change_of_parcels_or_zoning(client):
+    """The stamp's data date comes from the change log (layers.LayerVersion), not from the tile cache:
+    an officer's edit of a parcel moves it to the time of that edit."""
+    from layers import writes
+    from layers.editing import Editor
+    from layers.models import Change
+
+    parcel = large_split_parcel()
+    with writes.writing(Editor.system("test"), source=writes.ADMIN):
+        Parcel.objects.filter(pk=parcel.pk).update(address="Khu phố 9, Phường Tân Phú")
+    edited = Change.objects.filter(layer_id="parcels", feature_id=parcel.pk).latest("id").at
+    stamp = TEXTS["vi"]["stamp"].format(data=datetime_vi(edited), printed="")
+    assert any(line.startswith(stamp) for line in (t.text for t in page_texts(report(client, parcel, {}))))
