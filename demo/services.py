@@ -11,7 +11,7 @@ from django.db import connection
 from psycopg2 import sql
 from tqdm import tqdm
 
-from layers import registry, writes
+from layers import changelog, registry, writes
 from layers.editing import Editor
 from layers.geometry import STORAGE_SRID
 
@@ -93,7 +93,7 @@ def demo_province_load(*, parcels: int = 50_000, seed: int = 2021, replace: bool
 def _load(parcels: int, seed: int, replace: bool, if_empty: bool, progress: bool) -> SeedReport:
     with connection.cursor() as cursor:
         # Check foreign keys row by row, and let TRUNCATE run after earlier writes in this transaction.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        changelog.constraints_immediate(cursor)
     if not _layer_is_empty():
         if if_empty:
             return SeedReport(counts={}, skipped=True)

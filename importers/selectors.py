@@ -1,3 +1,5 @@
+from django.db.models import Q
+
 from .models import ImportRecord, RasterCoverage
 
 
@@ -10,13 +12,13 @@ def raster_coverages() -> tuple[tuple, ...]:
     )
 
 
-def recent_imports(*, user=None, limit: int = 50):
+def recent_imports(*, visible: Q | None = None, limit: int = 50):
     """The latest real imports (confirmed on the web or run by import_layer), not the checks made
-    before confirming, newest first; of `user` when given. One query."""
+    before confirming, newest first; those matching `visible` when given. One query."""
     records = (ImportRecord.objects.select_related("user").exclude(status=ImportRecord.Status.DRY_RUN)
                .exclude(options__dry_run=True).order_by("-started_at"))
-    if user is not None:
-        records = records.filter(user=user)
+    if visible is not None:
+        records = records.filter(visible)
     return records[:limit]
 
 

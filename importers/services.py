@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from psycopg2 import sql
 
-from layers import registry, writes
+from layers import changelog, registry, writes
 from layers.editing import EditRefused, Editor, check_may_edit
 from layers.formats import whole_number_vi
 from layers.registry import LayerSpec
@@ -288,7 +288,7 @@ def _load(spec: LayerSpec, editor: Editor, source: Source, report: ImportReport,
     table = sql.Identifier(spec.table)
     staged = [sql.Identifier(c) for c in (*columns, geom)]
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        changelog.constraints_immediate(cursor)
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {staging}; CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
                                "SELECT {cols} FROM {table} WITH NO DATA; ALTER TABLE {staging} ADD COLUMN _row integer")
                        .format(staging=sql.Identifier(STAGING), cols=sql.SQL(", ").join(staged), table=table))

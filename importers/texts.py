@@ -66,7 +66,45 @@ TEXTS = {
         "replace_title": "Xác nhận thay thế toàn bộ lớp",
         "replace_warning": "{count} đối tượng đang có trong lớp {layer} sẽ bị xóa và thay bằng {rows} dòng "
                            "của tệp {file}.",
-        "replace_irreversible": "Không thể hoàn tác sau khi nạp xong.",
+        "replace_irreversible": "Sau khi nạp xong, có thể hoàn tác lần nhập này từ trang của nó, nếu chưa ai sửa "
+                                "các đối tượng nó đã ghi.",
+        "modes_own": {
+            "append": ("Thêm vào", "Thêm các dòng của tệp vào lớp, thành đối tượng của đơn vị bạn; các đối tượng "
+                       "đang có được giữ nguyên."),
+            "replace": ("Thay thế đối tượng của đơn vị", "Xóa các đối tượng của đơn vị bạn đang có trong lớp rồi nạp "
+                        "các dòng của tệp; đối tượng của đơn vị khác được giữ nguyên. Bước sau cho biết số đối tượng "
+                        "sẽ bị xóa."),
+            "upsert": ("Cập nhật hoặc thêm", "Dòng có khóa trùng một đối tượng của đơn vị bạn thì cập nhật đối tượng "
+                       "đó; dòng có khóa của đơn vị khác bị loại; các dòng khác được thêm mới."),
+        },
+        "replace_own_title": "Xác nhận thay thế đối tượng của đơn vị",
+        "replace_own_warning": "{count} đối tượng của đơn vị {organisation} đang có trong lớp {layer} sẽ bị xóa và "
+                               "thay bằng {rows} dòng của tệp {file}. Chỉ đối tượng của đơn vị bạn được thay thế; "
+                               "đối tượng của các đơn vị khác được giữ nguyên.",
+        "record_title": "Lần nhập #{id}",
+        "author": "Người nhập",
+        "record_changes": "Thay đổi trong lớp: thêm {added}, cập nhật {updated}, xóa {deleted} đối tượng.",
+        "undone_state": "Đã hoàn tác",
+        "undone_note": "Lần nhập này đã được hoàn tác lúc {when} ({who}).",
+        "undo": "Hoàn tác lần nhập này",
+        "undo_hint": "Hoàn tác xóa các đối tượng lần nhập đã thêm và đưa các đối tượng nó đã sửa hoặc xóa về như "
+                     "trước; không làm được nếu có đối tượng đã bị sửa sau lần nhập.",
+        "undo_title": "Xác nhận hoàn tác lần nhập",
+        "undo_warning": "Lớp {layer} sẽ trở lại như trước lần nhập tệp {file}: {removed} đối tượng được thêm sẽ bị "
+                        "xóa, {restored} đối tượng được cập nhật trở lại giá trị cũ, {reinstated} đối tượng bị xóa "
+                        "được khôi phục với mã cũ.",
+        "undo_versions_note": "Mỗi đối tượng được ghi thành một phiên bản mới; lịch sử của nó giữ lại mọi phiên bản.",
+        "undo_confirm": "Hoàn tác lần nhập",
+        "undo_cancel": "Hủy, quay lại lần nhập",
+        "undo_done": "Đã hoàn tác lần nhập #{id}: xóa {removed}, khôi phục giá trị cũ của {restored}, đưa lại "
+                     "{reinstated} đối tượng.",
+        "undo_refused": "Không hoàn tác được lần nhập này.",
+        "undo_not_done": "Chỉ hoàn tác được một lần nhập đã hoàn tất.",
+        "undo_no_layer": "Lớp của lần nhập này không còn nữa.",
+        "forbidden_record": "Bạn không được xem lần nhập này.",
+        "details": "Chi tiết",
+        "job_page": "Tiến độ nạp",
+        "see_record": "Xem lần nhập (hoàn tác)",
         "replace_confirm": "Xóa {count} đối tượng và nạp tệp",
         "cancel": "Hủy, quay lại kiểm tra",
         "need_key": "Cập nhật hoặc thêm cần chọn ít nhất một cột khóa.",
@@ -153,7 +191,45 @@ TEXTS = {
         "replace_title": "Confirm replacing the whole layer",
         "replace_warning": "The {count} features now in layer {layer} will be deleted and replaced by the {rows} "
                            "rows of {file}.",
-        "replace_irreversible": "This cannot be undone once loaded.",
+        "replace_irreversible": "Once loaded, this import can be undone from its page, as long as nobody has "
+                                "edited the features it wrote.",
+        "modes_own": {
+            "append": ("Append", "Add the file's rows to the layer as your organisation's features; the features "
+                       "already there are kept."),
+            "replace": ("Replace your organisation's features", "Delete your organisation's features now in the "
+                        "layer, then load the file's rows; other organisations' features are kept. The next step "
+                        "says how many features will be deleted."),
+            "upsert": ("Update or add", "A row whose key matches one of your organisation's features updates it; a "
+                       "row whose key is another organisation's is refused; the other rows are added."),
+        },
+        "replace_own_title": "Confirm replacing your organisation's features",
+        "replace_own_warning": "The {count} features of {organisation} now in layer {layer} will be deleted and "
+                               "replaced by the {rows} rows of {file}. Only your organisation's features are "
+                               "replaced; other organisations' features are kept.",
+        "record_title": "Import #{id}",
+        "author": "Imported by",
+        "record_changes": "Changes to the layer: {added} added, {updated} updated, {deleted} deleted.",
+        "undone_state": "Undone",
+        "undone_note": "This import was undone on {when} ({who}).",
+        "undo": "Undo this import",
+        "undo_hint": "Undoing deletes the features the import added and brings the features it updated or deleted "
+                     "back as they were; it is refused if a feature was edited after the import.",
+        "undo_title": "Confirm undoing the import",
+        "undo_warning": "Layer {layer} goes back to how it was before {file} was loaded: {removed} added features "
+                        "will be deleted, {restored} updated features get their old values back, {reinstated} "
+                        "deleted features come back with their ids.",
+        "undo_versions_note": "Each feature is written as a new version; its history keeps every version.",
+        "undo_confirm": "Undo the import",
+        "undo_cancel": "Cancel, back to the import",
+        "undo_done": "Import #{id} undone: {removed} removed, {restored} given their old values, {reinstated} "
+                     "brought back.",
+        "undo_refused": "The import was not undone.",
+        "undo_not_done": "Only a finished import can be undone.",
+        "undo_no_layer": "The layer of this import no longer exists.",
+        "forbidden_record": "You may not open this import.",
+        "details": "Details",
+        "job_page": "Import progress",
+        "see_record": "Open the import (undo)",
         "replace_confirm": "Delete {count} features and load the file",
         "cancel": "Cancel, back to the check",
         "need_key": "Update or add needs at least one key column.",

@@ -9,22 +9,25 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from geo.i18n import language_of, remember_language
-from layers import registry
+from layers import registry, writes
 from layers.access import readable_layer
-from layers.editing import Editor
+from layers.editing import EditRefused, Editor
+from layers.fields import FIXED_PREFIX, fixed_value, match_fields, missing_required, target_fields
 from layers.formats import datetime_vi, whole_number_vi
+from layers.models import Change, Organisation
 from places.selectors import admin_unit_wkb
 
 from .exports import FORMATS, layer_export
-from layers.fields import FIXED_PREFIX, fixed_value, match_fields, missing_required, target_fields
 from .jobs import QUEUED, job_confirmation, job_started, job_state, new_token, start_import, valid_token
 from .models import ImportRecord, RasterCoverage
 from .rasters import raster_import
@@ -79,10 +82,18 @@ def _layer_title(layer_id: str, language: str) -> str:
     return spec.title_en if language == "en" else spec.title_vi
 
 
-def _modes(language: str) -> list[dict]:
-    """The write modes with their label and one-line explanation, in the page's language."""
-    texts = TEXTS[language]["modes"]
+def _modes(language: str, own_only: bool = False) -> list[dict]:
+    """The write modes with their label and one-line explanation, in the page's language; for an
+    owner-bound editor (a utility), replace and upsert touch only its organisation's features."""
+    texts = TEXTS[language]["modes_own" if own_only else "modes"]
     return [{"value": mode, "label": texts[mode][0], "help": texts[mode][1]} for mode in MODES]
+
+
+def _organisation_name(code: str, language: str) -> str:
+    organisation = Organisation.objects.filter(code=code).first()
+    if organisation is None:
+        return code
+    return f"{organisation.name_en if language == 'en' else organisation.name_vi} ({code})"
 
 
 def _upload_file(token: str) -> Path:
@@ -129,14 +140,42 @@ def _preview_read(token: str) -> dict | None:
 HISTORY_ROWS = 20
 
 
+def _visible_imports(request) -> Q:
+    """The import records the caller may open (and so try to undo): its own; every import into a
+    layer it edits; for an editor bound to its organisation in a layer (a utility), the imports of
+    that organisation's accounts only. A superuser sees them all."""
+    if request.user.is_superuser:
+        return Q()
+    editor = Editor.of(request.user)
+    visible = Q(user=request.user)
+    full, own = [], []
+    for spec in _editable(request):
+        (own if editor.owner_bound(spec) else full).append(spec.id)
+    if full:
+        visible |= Q(layer_id__in=full)
+    if own and editor.organisation:
+        visible |= Q(layer_id__in=own, user__profile__organisation_id=editor.organisation)
+    return visible
+
+
+def _undone(record_ids) -> dict[int, tuple]:
+    """{record id: (when, who)} of the given imports that were undone (layers_change, source undo)."""
+    undos = (Change.objects.filter(record_id__in=list(record_ids), source=writes.UNDO).order_by("record_id", "id")
+             .distinct("record_id").values_list("record_id", "at", "actor"))
+    return {record_id: (at, actor) for record_id, at, actor in undos}
+
+
 def _history(request) -> list[dict]:
-    """The latest real imports, the caller's own unless a superuser."""
-    records = recent_imports(user=None if request.user.is_superuser else request.user, limit=HISTORY_ROWS)
+    """The latest real imports (not the checks made before confirming) the caller may open, newest
+    first, with those that were undone marked. Two queries, whatever the number of rows."""
+    records = list(recent_imports(visible=_visible_imports(request), limit=HISTORY_ROWS))
+    undone = _undone(r.pk for r in records) if records else {}
     language = language_of(request)
-    states = TEXTS[language]["states"]
+    texts = TEXTS[language]
     return [{"record": record, "when": datetime_vi(record.started_at), "layer": _layer_title(record.layer_id, language),
-             "status": states.get(record.status, record.status), "accepted": whole_number_vi(record.accepted),
-             "rejected": whole_number_vi(record.rejected),
+             "status": texts["undone_state"] if record.pk in undone else texts["states"].get(record.status, record.status),
+             "state": "undone" if record.pk in undone else record.status,
+             "accepted": whole_number_vi(record.accepted), "rejected": whole_number_vi(record.rejected),
              "job": record.job_token if record.user_id == request.user.pk else ""}
             for record in records]
 
@@ -221,6 +260,14 @@ def _owner_scope(request, spec, options: ImportOptions) -> str | None:
     return None
 
 
+def _stamp_owner(request, spec, mapping: dict[str, str]) -> None:
+    """A file without an owner column, imported by an editor bound to its organisation: every row is
+    its organisation's (as layers.writes stamps them), shown as the owner column's fixed value."""
+    editor = Editor.of(request.user)
+    if editor.owner_bound(spec) and editor.organisation:
+        mapping.setdefault(spec.model._meta.get_field(spec.owner_field).column, FIXED_PREFIX + editor.organisation)
+
+
 def _options_from(params, spec) -> ImportOptions:
     key = tuple(k.strip() for value in params.getlist("key") for k in value.split(",") if k.strip())
     return ImportOptions(layer=params.get("source_layer") or None, crs=params.get("crs") or None,
@@ -268,13 +315,15 @@ def inspect(request, token: str):
     language = language_of(request)
     context = {"token": token, "spec": spec, "layer_title": _layer_title(spec.id, language), "file_name": path.name,
                "options": options, "params": request.GET.dict(), "targets": target_fields(spec),
-               "encodings": ENCODINGS, "modes": _modes(language), "source": None, "mapping_rows": [],
+               "encodings": ENCODINGS, "modes": _modes(language, Editor.of(request.user).owner_bound(spec)),
+               "source": None, "mapping_rows": [],
                "report": None, "unsure": None, "error": None, "warning": "", "fixed_choice": FIXED_CHOICE}
     try:
         with failures_referenced(f"inspecting upload {token} for {layer_id}"):
             source = open_vector(path, layer=options.layer, crs=options.crs, encoding=options.encoding)
             context["source"] = source.describe()
             mapping = match_fields(source.fields, spec, options.mapping, require=False)
+            _stamp_owner(request, spec, mapping)
             context["mapping_rows"] = _mapping_rows(spec, mapping)
         missing = missing_required(spec, mapping)
         if missing:
@@ -304,16 +353,25 @@ def _check_url(request, token: str) -> str:
 
 def _confirm_replace(request, token: str, spec, path: Path, preview: dict | None):
     """The step before `replace` empties a layer: how many features will be deleted, and a button
-    that sends the same confirmation again with replace_confirmed."""
-    texts = TEXTS[language_of(request)]
-    count = whole_number_vi(spec.model._base_manager.count())
-    values = {"count": count, "layer": _layer_title(spec.id, language_of(request)), "file": path.name,
-              "rows": whole_number_vi(preview["accepted"]) if preview else "?"}
+    that sends the same confirmation again with replace_confirmed. An editor bound to its
+    organisation (a utility) replaces only that organisation's features (layers.writes.bulk_write)."""
+    language = language_of(request)
+    texts = TEXTS[language]
+    editor = Editor.of(request.user)
+    features = spec.model._base_manager.all()
+    own_only = editor.owner_bound(spec)
+    if own_only:
+        features = features.filter(**{f"{spec.owner_field}_id": editor.organisation})
+    values = {"count": whole_number_vi(features.count()), "layer": _layer_title(spec.id, language), "file": path.name,
+              "rows": whole_number_vi(preview["accepted"]) if preview else "?",
+              "organisation": _organisation_name(editor.organisation, language) if own_only else ""}
     return _page(request, "importers/confirm_replace.html", {
         "token": token, "spec": spec, "fields": [(k, v) for k in request.POST if k != "csrfmiddlewaretoken"
                                                  for v in request.POST.getlist(k)],
-        "warning": texts["replace_warning"].format(**values), "button": texts["replace_confirm"].format(**values),
-        "back": _check_url(request, token)})
+        "own_only": own_only,
+        "title": texts["replace_own_title" if own_only else "replace_title"],
+        "warning": texts["replace_own_warning" if own_only else "replace_warning"].format(**values),
+        "button": texts["replace_confirm"].format(**values), "back": _check_url(request, token)})
 
 
 @require_POST
@@ -391,11 +449,109 @@ def job_status(request, token: str):
     return JsonResponse(_job_state(request, token))
 
 
+# -- an import's record: what it did to the layer; undoing it -------------------------------------------
+
+def _open_record(request, record_id: int):
+    """(the import record, None) when the caller may open it (_visible_imports); else (None, the 403
+    page). 404 when there is no such record."""
+    record = ImportRecord.objects.select_related("user").filter(_visible_imports(request), pk=record_id).first()
+    if record is not None:
+        return record, None
+    if not ImportRecord.objects.filter(pk=record_id).exists():
+        raise Http404
+    return None, _error(request, "forbidden_record", 403)
+
+
+def _import_changes(record: ImportRecord) -> dict[str, int]:
+    """How many features the import added (I), changed (U) and deleted (D) in its layer: an import
+    changes each feature once, so its change-log entries count them. One query."""
+    counts = {"I": 0, "U": 0, "D": 0}
+    counts.update(Change.objects.filter(layer_id=record.layer_id, record_id=record.pk, source=writes.IMPORT)
+                  .values_list("op").annotate(n=Count("id")).order_by())
+    return counts
+
+
+def _may_undo(request, record: ImportRecord, changes: dict[str, int], undone) -> bool:
+    """Whether to offer undoing: a finished import that changed features and was not undone, to its
+    author or an officer who may edit its layer (layers.writes.undo_import has the last word)."""
+    if record.status != ImportRecord.Status.DONE or undone or not any(changes.values()):
+        return False
+    return record.user_id == request.user.pk or record.layer_id in {s.id for s in _editable(request)}
+
+
+def _record_page(request, record: ImportRecord, *, error: str = "", status: int = 200):
+    language = language_of(request)
+    texts = TEXTS[language]
+    undone = _undone([record.pk]).get(record.pk)
+    changes = _import_changes(record)
+    mode = texts["modes"][record.mode][0] if record.mode in MODES else record.mode
+    return _page(request, "importers/record.html", {
+        "record": record, "error": error, "layer": _layer_title(record.layer_id, language), "mode": mode,
+        "title": texts["record_title"].format(id=record.pk),
+        "status_label": texts["states"].get(record.status, record.status),
+        "started": datetime_vi(record.started_at),
+        "finished": datetime_vi(record.finished_at) if record.finished_at else "",
+        "counts": {k: whole_number_vi(getattr(record, k)) for k in ("total", "accepted", "rejected")},
+        "changes": texts["record_changes"].format(**{k: whole_number_vi(n) for k, n in
+                                                      (("added", changes["I"]), ("updated", changes["U"]),
+                                                       ("deleted", changes["D"]))}) if any(changes.values()) else "",
+        "undone": texts["undone_note"].format(when=datetime_vi(undone[0]), who=undone[1] or "—") if undone else "",
+        "may_undo": _may_undo(request, record, changes, undone),
+        "job": record.job_token if record.user_id == request.user.pk and record.job_token else "",
+    }, status=status)
+
+
+@require_safe
+@login_required
+def import_record(request, record_id: int):
+    """One import: its file, layer, mode, numbers, what it changed, and "undo" when it may be undone."""
+    record, refused = _open_record(request, record_id)
+    return refused or _record_page(request, record)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_undo(request, record_id: int):
+    """Undo an import: GET asks for confirmation (what will be removed, restored, brought back); a
+    POST with confirmed=yes undoes it through layers.writes.undo_import, as new versions. A refusal
+    (changed since, undone already, no right) is shown on the import's page with its status."""
+    record, refused = _open_record(request, record_id)
+    if refused:
+        return refused
+    language = language_of(request)
+    texts = TEXTS[language]
+    changes = _import_changes(record)
+    undone = _undone([record.pk]).get(record.pk)
+    if request.method == "GET" or request.POST.get("confirmed") != "yes":
+        if not _may_undo(request, record, changes, undone):
+            return redirect(f"/data/imports/{record.pk}/")
+        return _page(request, "importers/undo_confirm.html", {
+            "record": record, "warning": texts["undo_warning"].format(
+                layer=_layer_title(record.layer_id, language), file=record.file_name,
+                removed=whole_number_vi(changes["I"]), restored=whole_number_vi(changes["U"]),
+                reinstated=whole_number_vi(changes["D"]))})
+    if record.status != ImportRecord.Status.DONE:
+        return _record_page(request, record, error=texts["undo_not_done"], status=409)
+    try:
+        spec = registry.get(record.layer_id)
+    except KeyError:
+        return _record_page(request, record, error=texts["undo_no_layer"], status=404)
+    try:
+        result = writes.undo_import(spec=spec, editor=Editor.of(request.user), record_id=record.pk)
+    except EditRefused as refusal:
+        return _record_page(request, record, error=f"{texts['undo_refused']} {refusal}", status=refusal.status)
+    messages.success(request, texts["undo_done"].format(id=record.pk, removed=whole_number_vi(result.removed),
+                                                        restored=whole_number_vi(result.restored),
+                                                        reinstated=whole_number_vi(result.reinstated)))
+    return redirect(f"/data/imports/{record.pk}/")
+
+
 @require_safe
 @login_required
 def rejects(request, record_id: int):
-    record = ImportRecord.objects.filter(pk=record_id).first()
-    if record is None or not record.rejects_file or not (record.user_id == request.user.pk or request.user.is_superuser):
+    """The rejected rows of an import, for whoever may open the import (its page links here)."""
+    record = ImportRecord.objects.filter(_visible_imports(request), pk=record_id).first()
+    if record is None or not record.rejects_file:
         raise Http404
     return FileResponse(open(record.rejects_file, "rb"), as_attachment=True,
                         filename=f"rejects-{record.pk}-{Path(record.file_name).stem}.csv", content_type="text/csv")

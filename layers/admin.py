@@ -7,7 +7,10 @@ list, search and open by the same rules as everywhere else:
 - every write goes through layers.writes (the one write service, the path the OGC API uses), so the same validation,
   code lists, geometry checks and owner scoping apply;
 - geometries are GeoJSON text (EPSG:4326): the map widget of django.contrib.gis loads OpenLayers
-  from the internet; each feature links to its OGC API page, which draws it on the province map.
+  from the internet; each feature links to its OGC API page, which draws it on the province map;
+- a feature's page lists its versions from the change log (layers.history) and restores an earlier
+  one (layers.writes.feature_revert, after a confirmation); its form carries the version it was
+  opened at, so saving over someone else's newer edit is refused instead of overwriting it.
 """
 from __future__ import annotations
 
@@ -17,17 +20,23 @@ import json
 
 from django import forms
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.module_loading import autodiscover_modules
 
-from . import editing, registry, writes
-from .models import CodeListEntry
+from . import editing, history, registry, writes
+from .formats import datetime_vi
+from .models import Change, CodeListEntry
 from .text import fold
 from .text import folded as folded_column
 
@@ -107,12 +116,14 @@ def _property(field: models.Field, value):
 
 
 class FeatureForm(forms.ModelForm):
-    """A feature's attributes plus its geometry as GeoJSON; saved by layers.editing, which checks it."""
+    """A feature's attributes plus its geometry as GeoJSON; saved by layers.writes, which checks it."""
 
     geometry = forms.CharField(
         label="Hình học (GeoJSON, EPSG:4326) / Geometry", required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "spellcheck": "false"}),
         help_text="Để trống khi không đổi hình học. / Leave empty to keep the geometry.")
+    # The feature's version when the page was opened: saving is refused if it has changed since.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     spec: registry.LayerSpec
     editor: editing.Editor
 
@@ -121,6 +132,8 @@ class FeatureForm(forms.ModelForm):
         if self.instance.pk is None:
             self.fields["geometry"].required = True
             self.fields["geometry"].help_text = ""
+        else:
+            self.fields["version"].initial = history.current_version(self.spec, self.instance.pk)
 
     def clean_geometry(self):
         text = self.cleaned_data["geometry"].strip()
@@ -135,16 +148,17 @@ class FeatureForm(forms.ModelForm):
         return geometry
 
     def _post_clean(self):
-        # The one write path: layers.editing validates (code lists, geometry, owner) and saves. The
+        # The one write path: layers.writes validates (code lists, geometry, owner) and saves. The
         # model's own validation is not run a second time, and nothing is saved when it refuses.
         if self.errors:
             return
         properties = {}
         for name, value in self.cleaned_data.items():
-            if name != "geometry":
+            if name not in ("geometry", "version"):
                 field = self.instance._meta.get_field(name)
                 properties[field.column] = _property(field, value)
         feature = {"type": "Feature", "properties": properties, "geometry": self.cleaned_data.get("geometry")}
+        opened = self.cleaned_data.get("version")
         try:
             if self.instance.pk is None:
                 feature_id = writes.feature_create(spec=self.spec, editor=self.editor, feature=feature,
@@ -152,7 +166,11 @@ class FeatureForm(forms.ModelForm):
             else:
                 feature_id = self.instance.pk
                 writes.feature_replace(spec=self.spec, editor=self.editor, source=writes.ADMIN,
-                                       feature_id=str(feature_id), feature=feature, partial=True)
+                                       feature_id=str(feature_id), feature=feature, partial=True,
+                                       expected=None if opened is None else {opened})
+        except writes.PreconditionFailed as stale:
+            self.add_error(None, stale_message(opened, stale.current))
+            return
         except editing.EditRefused as refused:
             self.add_error(None, str(refused))
             return
@@ -160,7 +178,75 @@ class FeatureForm(forms.ModelForm):
 
     def save(self, commit=True):
         self.save_m2m = lambda: None  # layer models have no many-to-many columns
-        return self.instance  # saved by layers.editing in _post_clean
+        return self.instance  # saved by layers.writes in _post_clean
+
+
+def stale_message(opened: int | None, current: int) -> str:
+    return (f"Đối tượng đã bị người khác sửa sau khi bạn mở trang này (bạn mở phiên bản {opened}, nay là phiên bản "
+            f"{current}); thay đổi của bạn chưa được lưu. Hãy tải lại trang để xem bản mới rồi sửa lại. / The feature "
+            f"was changed by someone else since you opened it (you opened version {opened}, it is now version "
+            f"{current}); your changes were not saved. Reload the page and edit it again.")
+
+
+# -- a feature's versions (the change log) -------------------------------------------------------------
+
+OPERATIONS = {"I": "Thêm / Created", "U": "Sửa / Updated", "D": "Xóa / Deleted"}
+SOURCES = {writes.API: "API", writes.ADMIN: "Trang quản trị / Admin", writes.IMPORT: "Nhập tệp / Import",
+           writes.SEED: "Dữ liệu mẫu / Demo seed", writes.REVERT: "Khôi phục phiên bản / Restore",
+           writes.UNDO: "Hoàn tác lần nhập / Undone import", writes.PROCESS: "Xử lý / Process",
+           "sql": "Ghi trực tiếp vào CSDL / Direct SQL"}
+VERSIONS_SHOWN = 100
+
+
+def feature_versions(spec: registry.LayerSpec, feature_id: int, *, with_actor: bool) -> list[dict]:
+    """The feature's versions, newest first (at most VERSIONS_SHOWN): version, time (dd/mm/yyyy HH:MM),
+    operation and source in words, who (only when `with_actor`), import record, and whether it can be
+    restored (an earlier version that is not a deletion). One query."""
+    changes = list(Change.objects.filter(layer_id=spec.id, feature_id=feature_id).order_by("-id")
+                   .values("op", "version", "at", "actor", "source", "record_id")[:VERSIONS_SHOWN + 1])
+    more = len(changes) > VERSIONS_SHOWN
+    changes = changes[:VERSIONS_SHOWN]
+    current = changes[0]["version"] if changes and changes[0]["op"] != "D" else None
+    versions = [{"version": c["version"], "when": datetime_vi(c["at"]), "op": c["op"],
+                 "operation": OPERATIONS.get(c["op"], c["op"]), "source": SOURCES.get(c["source"], c["source"]),
+                 "record_id": c["record_id"], "who": (c["actor"] or "—") if with_actor else "",
+                 "current": c["version"] == current, "restorable": c["op"] != "D" and c["version"] != current}
+                for c in changes]
+    oldest = changes[-1] if changes else None
+    if not more and (oldest is None or (oldest["op"] != "I" and oldest["version"] and oldest["version"] > 1)):
+        # The feature existed before the change log: its first version has no entry of its own.
+        versions.append({"version": 1, "when": "", "op": "", "operation": "Có từ trước nhật ký / Before the log",
+                         "source": "", "record_id": None, "who": "", "current": oldest is None,
+                         "restorable": oldest is not None})
+    return versions
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def _version_rows(spec: registry.LayerSpec, obj, state: dict) -> list[dict]:
+    """Column by column: the value now and the value of the version to restore (geometry: whether it differs)."""
+    geom_column = spec.geometry_field.column
+    rows = []
+    for field in spec.model._meta.concrete_fields:
+        if field.primary_key or isinstance(field, models.GeneratedField):
+            continue
+        now = getattr(obj, field.attname)
+        then = state.get(field.column)
+        label = str(field.verbose_name)
+        if field.column == geom_column:
+            try:
+                same = now is not None and then is not None and GEOSGeometry(then).equals_exact(now, 1e-9)
+            except (GEOSException, ValueError, TypeError):
+                same = False
+            rows.append({"label": "Hình học / Geometry", "now": "", "then": "Như hiện tại / Unchanged" if same else
+                         "Khác hiện tại / Different", "changed": not same})
+            continue
+        rows.append({"label": label, "now": _shown(now), "then": _shown(then), "changed": _shown(now) != _shown(then)})
+    return rows
 
 
 class LayerFeatureAdmin(admin.ModelAdmin):
@@ -171,6 +257,8 @@ class LayerFeatureAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # one count(*) per page, not two (parcels run into millions)
     readonly_fields = ("on_map",)
+    change_form_template = "admin/layers/feature_change_form.html"
+    object_history_template = "admin/layers/feature_history.html"
 
     class Media:
         css = {"all": ("layers/admin.css",)}
@@ -201,11 +289,84 @@ class LayerFeatureAdmin(admin.ModelAdmin):
         return type(form.__name__, (form,), {"spec": self.spec, "editor": editor(request)})
 
     def get_fields(self, request, obj=None):
-        fields = [f for f in super().get_fields(request, obj) if f not in ("geometry", "on_map")]
-        return [*fields, "geometry", *(["on_map"] if obj is not None else [])]
+        fields = [f for f in super().get_fields(request, obj) if f not in ("geometry", "on_map", "version")]
+        return [*fields, "geometry", *(["version", "on_map"] if obj is not None else [])]
+
+    # A feature's versions: on its page, on the admin's "history" page, and restoring one.
+    def get_urls(self):
+        meta = self.model._meta
+        restore = self.admin_site.admin_view(self.restore_view)
+        return [path("<path:object_id>/versions/<int:version>/restore/", restore,
+                     name=f"{meta.app_label}_{meta.model_name}_restore"), *super().get_urls()]
+
+    def _versions_context(self, request, obj) -> dict:
+        if obj is None:
+            return {}
+        meta = self.model._meta
+        may_restore = self.has_change_permission(request, obj)
+        versions = feature_versions(self.spec, obj.pk, with_actor=self.spec.editable_by(roles(request)))
+        for version in versions:
+            version["restorable"] = version["restorable"] and may_restore
+            if version["restorable"]:
+                version["restore_url"] = reverse(f"admin:{meta.app_label}_{meta.model_name}_restore",
+                                                 args=[obj.pk, version["version"]])
+        return {"feature_versions": versions, "versions_shown": VERSIONS_SHOWN, "show_who": self.spec.editable_by(
+            roles(request))}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:  # opened, or shown again after a refused save
+            context.update(self._versions_context(request, obj))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404 if obj is None else PermissionDenied
+        return TemplateResponse(request, self.object_history_template, {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "object": obj,
+            "title": f"Lịch sử phiên bản / Versions: {obj}", "subtitle": None, "module_name": str(
+                self.model._meta.verbose_name_plural), **self._versions_context(request, obj)})
+
+    def restore_view(self, request, object_id, version: int):
+        """Restore an earlier version: GET shows it beside the feature as it is now and asks to
+        confirm; POST (with the version the page showed as current) writes it as a new version."""
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        meta = self.model._meta
+        change_url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+        current = history.current_version(self.spec, obj.pk)
+        if request.method == "POST":
+            shown = request.POST.get("current", "")
+            expected = {int(shown)} if shown.isascii() and shown.isdigit() else None
+            try:
+                written = writes.feature_revert(spec=self.spec, editor=editor(request), feature_id=obj.pk,
+                                                version=version, expected=expected)
+            except writes.PreconditionFailed as stale:
+                messages.error(request, stale_message(int(shown), stale.current))
+            except editing.EditRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, f"Đã khôi phục phiên bản {version}; đối tượng nay ở phiên bản "
+                                          f"{written.version}. / Version {version} restored as version "
+                                          f"{written.version}.")
+            return HttpResponseRedirect(change_url)
+        state = history.state_at_version(self.spec, obj.pk, version) if 0 < version < current else None
+        if state is None:
+            messages.error(request, f"Không có phiên bản {version} trước phiên bản hiện tại để khôi phục. / No "
+                                    f"earlier version {version} to restore.")
+            return HttpResponseRedirect(change_url)
+        return TemplateResponse(request, "admin/layers/feature_restore.html", {
+            **self.admin_site.each_context(request), "opts": meta, "object": obj, "version": version,
+            "current": current, "rows": _version_rows(self.spec, obj, state), "change_url": change_url,
+            "title": f"Khôi phục phiên bản {version} / Restore version {version}: {obj}", "subtitle": None})
 
     def save_model(self, request, obj, form, change):
-        pass  # FeatureForm saved it through layers.editing
+        pass  # FeatureForm saved it through layers.writes
 
     def delete_model(self, request, obj):
         try:

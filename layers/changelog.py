@@ -34,11 +34,10 @@ _CONTEXT = """
 """
 
 FUNCTIONS = f"""
+-- The layer's version moves at commit (migration 0006: layers_apply_versions, a deferred constraint
+-- trigger): here the statement only notes the layer, without locking anything another writer needs.
 CREATE OR REPLACE FUNCTION layers_bump_version(layer text, ts timestamptz) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO layers_layerversion (layer_id, version, changed_at)
-    VALUES (layer, currval(pg_get_serial_sequence('layers_change', 'id')), ts)
-    ON CONFLICT (layer_id) DO UPDATE
-    SET version = GREATEST(layers_layerversion.version, EXCLUDED.version), changed_at = EXCLUDED.changed_at
+    INSERT INTO layers_pending_version (layer_id, at) VALUES (layer, ts)
 $$;
 
 CREATE OR REPLACE FUNCTION layers_log_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -144,6 +143,17 @@ def untracked(using=None) -> list[tuple[str, list[str]]]:
         present = set(cursor.fetchall())
     return [(spec.id, missing) for spec in specs
             if (missing := [name for name in trigger_names(spec) if (spec.table, name) not in present])]
+
+
+# The deferred trigger that bumps layer versions at commit; SET CONSTRAINTS ALL IMMEDIATE (foreign keys
+# checked row by row) must leave it deferred, see constraints_immediate().
+VERSION_AT_COMMIT = "layers_version_at_commit"
+
+
+def constraints_immediate(cursor) -> None:
+    """Check foreign keys statement by statement from here on, but still bump layer versions at commit."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(f"SET CONSTRAINTS {VERSION_AT_COMMIT} DEFERRED")
 
 
 @contextmanager

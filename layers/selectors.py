@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import connection, models
 
 from . import registry
 
@@ -26,16 +26,23 @@ def field_labels(spec: registry.LayerSpec, *, language: str) -> dict[str, str]:
     return labels
 
 
-def layer_version(layer_id: str) -> int:
-    """The layer's latest change number in the change log (0 before its first change)."""
-    from .models import LayerVersion
-
-    return LayerVersion.objects.filter(layer_id=layer_id).values_list("version", flat=True).first() or 0
+def layer_version(layer_id: str) -> int | None:
+    """The layer's version: how many committed transactions changed it (0 before the first). None
+    while the caller's own transaction has written the layer and not committed: what it reads then is
+    not what anyone else sees (no shared cache may keep it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT version FROM layers_layerversion WHERE layer_id = %s), EXISTS (SELECT 1 "
+                       "FROM layers_pending_version WHERE layer_id = %s "
+                       "AND txid = pg_current_xact_id_if_assigned()::text::bigint)", [layer_id, layer_id])
+        version, written = cursor.fetchone()
+    return None if written else version or 0
 
 
 def layers_changed_at(layer_ids: list[str]):
-    """When the newest of these layers last changed (None if never since the change log exists)."""
-    from .models import LayerVersion
-
-    times = [t for t in LayerVersion.objects.filter(layer_id__in=layer_ids).values_list("changed_at", flat=True) if t]
-    return max(times) if times else None
+    """When the newest of these layers last changed (None if never since the change log exists),
+    the caller's own uncommitted writes included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(at) FROM (SELECT changed_at AS at FROM layers_layerversion WHERE layer_id = ANY(%s) "
+                       "UNION ALL SELECT at FROM layers_pending_version WHERE layer_id = ANY(%s) "
+                       "AND txid = pg_current_xact_id_if_assigned()::text::bigint) AS t", [layer_ids, layer_ids])
+        return cursor.fetchone()[0]

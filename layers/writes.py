@@ -165,7 +165,8 @@ def feature_delete(*, spec: LayerSpec, editor: Editor, feature_id, expected: Ite
 
 
 def _columns(spec: LayerSpec) -> list[str]:
-    return [f.column for f in spec.model._meta.concrete_fields]
+    """The columns a write sets (generated columns, such as a parcel's area, compute themselves)."""
+    return [f.column for f in spec.model._meta.concrete_fields if not getattr(f, "generated", False)]
 
 
 def _owner_column(spec: LayerSpec) -> str:
@@ -205,7 +206,8 @@ def feature_revert(*, spec: LayerSpec, editor: Editor, feature_id, version: int,
             _execute(spec, "UPDATE {table} AS t SET ({cols}) = (SELECT {cols} FROM jsonb_populate_record("
                            "NULL::{table}, %s::jsonb)) WHERE t.id = %s", [json.dumps(state), fid])
         else:
-            _execute(spec, "INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, %s::jsonb)",
+            _execute(spec, "INSERT INTO {table} (id, {cols}) SELECT id, {cols} FROM jsonb_populate_record("
+                           "NULL::{table}, %s::jsonb)",
                      [json.dumps(state)])
         return Written(fid, history.current_version(spec, fid))
 
@@ -348,10 +350,17 @@ def undo_import(*, spec: LayerSpec, editor: Editor, record_id: int) -> Undone:
         if not changes:
             raise EditRefused(404, "NotFound", "Lần nhập này không thay đổi đối tượng nào của lớp. / This import "
                                                "changed no feature of the layer.")
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM layers_change WHERE layer_id = %(layer)s AND op = 'T' AND id > "
+                       "(SELECT max(id) FROM layers_change WHERE layer_id = %(layer)s AND record_id = %(record)s))",
+                       params)
+        if cursor.fetchone()[0]:
+            raise EditRefused(409, "Conflict", "Lớp đã bị xóa toàn bộ sau lần nhập này. / The layer was emptied after "
+                                               "this import.")
+        # One index probe per feature (change_history): what changed it after the import's last change.
         cursor.execute("SELECT r.feature_id FROM (SELECT feature_id, max(id) AS last FROM layers_change "
                        "WHERE layer_id = %(layer)s AND record_id = %(record)s AND source = 'import' "
                        "GROUP BY feature_id) AS r WHERE EXISTS (SELECT 1 FROM layers_change AS c "
-                       "WHERE c.layer_id = %(layer)s AND c.id > r.last AND (c.feature_id = r.feature_id OR c.op = 'T')) "
+                       "WHERE c.layer_id = %(layer)s AND c.feature_id = r.feature_id AND c.id > r.last) "
                        "ORDER BY r.feature_id LIMIT 11", params)
         changed = [row[0] for row in cursor.fetchall()]
         if changed:
@@ -383,8 +392,10 @@ def undo_import(*, spec: LayerSpec, editor: Editor, record_id: int) -> Undone:
                                        "WHERE t.id = p.id").format(table=table, cols=cols, restored=restored_cols,
                                                                   first=first), params)
                 restored = cursor.rowcount
-                cursor.execute(sql.SQL("INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, f.before)).* "
-                                       "FROM {first} AS f WHERE f.op = 'D'").format(table=table, first=first), params)
+                cursor.execute(sql.SQL("INSERT INTO {table} (id, {cols}) SELECT p.id, {restored} FROM (SELECT "
+                                       "(jsonb_populate_record(NULL::{table}, f.before)).* FROM {first} AS f "
+                                       "WHERE f.op = 'D') AS p").format(table=table, cols=cols, restored=restored_cols,
+                                                                       first=first), params)
                 reinstated = cursor.rowcount
         except DatabaseError as error:
             raise _database_refusal(f"undo of import {record_id} into {spec.id}", error)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 
+from django.conf import settings
+
 from .config import OUTPUT_CRS
 from .params import FEATURE_FORMATS, MAX_LIMIT, MAX_OFFSET, TEXT_SCHEMA as _TEXT, property_fields, property_schema
 
@@ -60,6 +62,78 @@ SCHEMAS = {
                        "numberReturned": {"type": "integer", "minimum": 0},
                        "timeStamp": {"type": "string"}}},
 }
+# -- versions, optimistic locking, as-of reads and the change feed (the feature store) -----------------------
+_LINKS = {"type": "array", "items": {"$ref": "#/components/schemas/link"}}
+SCHEMAS.update({
+    "mergePatch": {
+        "type": "object", "description": "A JSON merge patch (RFC 7396) of a feature: the properties it names "
+        "are set, a property set to null is cleared; \"type\" and \"geometry\" may be left out (the geometry is "
+        "then kept; it cannot be set to null).",
+        "properties": {"type": {"type": "string", "enum": ["Feature"]}, "geometry": {"type": "object"},
+                       "properties": {"type": "object"}}},
+    "featureVersions": {
+        "type": "object", "required": ["type", "versions", "links"],
+        "properties": {"type": {"type": "string", "enum": ["FeatureVersions"]}, "collection": {"type": "string"},
+                       "id": {"type": "integer"}, "numberReturned": {"type": "integer", "minimum": 0},
+                       "links": _LINKS,
+                       "versions": {"type": "array", "items": {
+                           "type": "object", "required": ["version", "op", "links"],
+                           "properties": {"version": {"type": "integer", "minimum": 1},
+                                          "op": {"type": "string", "enum": ["insert", "update", "delete"]},
+                                          "time": {"type": "string", "format": "date-time", "nullable": True},
+                                          "source": {"type": "string", "nullable": True},
+                                          "by": {"type": "string", "description": "Who made the version; only "
+                                                 "for callers who may edit the collection"},
+                                          "links": _LINKS}}}}},
+    "reverted": {
+        "type": "object", "required": ["id", "version"],
+        "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}, "deleted": {"type": "boolean"},
+                       "links": _LINKS}},
+    "gone": {"type": "object", "required": ["code"],
+             "properties": {"code": {"type": "string"}, "description": {"type": "string"}, "links": _LINKS}},
+    "changes": {
+        "type": "object", "required": ["changes", "next", "more"],
+        "properties": {
+            "collection": {"type": "string"}, "next": {"type": "string"}, "more": {"type": "boolean"},
+            "links": _LINKS,
+            "changes": {"type": "array", "items": {
+                "type": "object", "required": ["cursor", "op"],
+                "properties": {"cursor": {"type": "string"},
+                               "op": {"type": "string", "enum": ["insert", "update", "delete", "truncate"]},
+                               "id": {"type": "integer", "nullable": True},
+                               "version": {"type": "integer", "nullable": True},
+                               "time": {"type": "string"},
+                               "feature": {"type": "object", "nullable": True,
+                                           "description": "The feature now (with its version), for an insert "
+                                           "or update of a feature that still exists; null otherwise"}}}}}},
+})
+_ETAG = {"description": 'The feature\'s version as an entity tag ("3"; W/"3" when the answer is compressed)',
+         "schema": {"type": "string"}}
+HEADERS = {"ETag": _ETAG,
+           "Location": {"description": "The new feature's URL", "schema": {"type": "string"}},
+           "Link": {"description": "The last version of a deleted feature (rel=\"latest-version\")",
+                    "schema": {"type": "string"}}}
+_CONDITION = {"in": "header", "required": False, "schema": {"type": "string"}}
+# datetime= is described in the operations' text, not listed as a parameter: a well-formed instant
+# is still refused outside the history kept, which a parameter schema cannot say.
+DATETIME_DESCRIPTION = (
+    "As-of reads: datetime=2026-12-03T08:00:00Z (an RFC 3339 instant, with its offset) answers the data as "
+    "it was at that instant, rebuilt from the change log (OGC API Features versioned features). On this server "
+    "datetime is always this as-of instant, never a filter on a temporal property: filter date properties with "
+    "their own parameters (e.g. decision_date=2024-05-01). Intervals, dates without a time and times without an "
+    "offset are refused (400), as are instants before the history kept (GEO_CHANGE_LOG_RETENTION_DAYS) or "
+    "before the collection was last emptied. With datetime, items take only bbox (CRS84), limit and offset and "
+    "answer GeoJSON; a single feature deleted by then answers 410 (with a link to its last version), one not "
+    "yet created 404.")
+PARAMETERS_CONDITIONAL = {
+    "If-Match": {**_CONDITION, "name": "If-Match", "description": 'Write only if the feature is still at one of '
+                 'these versions ("3", W/"3", several separated by commas, or *); otherwise 412 with the current '
+                 "ETag. Required (428 without it) when the server sets GEO_REQUIRE_IF_MATCH."},
+    "If-None-Match": {**_CONDITION, "name": "If-None-Match", "description": "304 Not Modified when the feature "
+                      "is still at one of these versions"},
+}
+
+
 def _document(schema_name: str, *types: str) -> dict:
     """JSON (in `types`), JSON-LD (its own shape: any object) and HTML renderings of one resource."""
     return {**_json({"$ref": f"#/components/schemas/{schema_name}"}, *types),
@@ -87,6 +161,19 @@ RESPONSES = {
     "PayloadTooLarge": _error("The body is larger than the server accepts"),
     "UriTooLong": {"description": "The request line is longer than the server accepts"},
     "ServerError": _error("A server error, with a reference to quote"),
+    "VersionedFeature": {"description": "One feature, its version in the ETag header", "content": {
+        **_json({"$ref": "#/components/schemas/featureGeoJSON"}, "application/geo+json", "application/json"),
+        **_html()}, "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+    "NotModified": {"description": "The feature is unchanged since the version named by If-None-Match",
+                    "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+    "PreconditionFailed": {**_error("The feature changed since the version named by If-Match (ETag: the "
+                                    "current version)"), "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+    "PreconditionRequired": _error("If-Match is required for this edit (the server sets GEO_REQUIRE_IF_MATCH)"),
+    "UnsupportedMediaType": _error("The body's media type is not accepted here"),
+    "Gone": {"description": "The feature was deleted: the body and the Link header link its last version "
+                            "(rel latest-version)",
+             "headers": {"Link": {"$ref": "#/components/headers/Link"}},
+             "content": _json({"$ref": "#/components/schemas/gone"})},
 }
 # What the remote references of pygeoapi's document stand for here (by the last part of the URL).
 _REMOTE = {"LandingPage": "#/components/responses/LandingPage", "Collection": "#/components/responses/Collection",
@@ -164,6 +251,100 @@ def _tiles_paths(layers, tile_matrix_sets: tuple[str, ...]) -> dict:
     return paths
 
 
+def _json_only(description: str, schema_name: str, *types: str) -> dict:
+    return {"description": description, "content": _json({"$ref": f"#/components/schemas/{schema_name}"}, *types)}
+
+
+def _feature_store_paths(layers) -> dict:
+    """The versions of each layer's features, reverting one, and the layer's change feed (served by
+    ogcapi/versions.py and ogcapi/changes.py, not pygeoapi)."""
+    feature_id = {"$ref": "#/components/parameters/featureId"}
+    version = {"name": "version", "in": "path", "required": True, "description": "A version of the feature",
+               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+    json_format = {"name": "f", "in": "query", "required": False, "description": "The output format (JSON only)",
+                   "schema": {"type": "string", "enum": ["json"]}}
+    paging = [{"name": "limit", "in": "query", "required": False, "description": "How many versions (oldest "
+               "first)", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+              {"name": "offset", "in": "query", "required": False, "description": "How many versions to skip",
+               "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}}]
+    paths = {}
+    for spec in layers:
+        item = f"/collections/{spec.id}/items/{{featureId}}"
+        paths[item + "/versions"] = {"get": {
+            "tags": [spec.id], "operationId": f"getVersions.{spec.id}",
+            "summary": f"The versions of a feature of {spec.title_en}: time, operation, source (and who, for "
+                       "callers who may edit the collection), oldest first",
+            "parameters": [feature_id, json_format, *paging],
+            "responses": {"200": _json_only("The versions", "featureVersions")}}}
+        paths[item + "/versions/{version}"] = {"get": {
+            "tags": [spec.id], "operationId": f"getVersion.{spec.id}",
+            "summary": f"One version of a feature of {spec.title_en}, as it was (410 for a deletion)",
+            "parameters": [feature_id, version, json_format],
+            "responses": {"200": _json_only("That version", "featureGeoJSON", "application/geo+json"),
+                          "410": _ref("Gone")}}}
+        if spec.edit_roles:
+            paths[item + "/versions/{version}/revert"] = {"post": {
+                "tags": [spec.id], "operationId": f"revertFeature.{spec.id}",
+                "summary": f"Revert a feature of {spec.title_en} to an earlier version, as a new version "
+                           "(editors of the collection only; reverting to a deletion deletes it again)",
+                "parameters": [feature_id, version, {"$ref": "#/components/parameters/If-Match"}],
+                "responses": {"200": {**_json_only("Reverted: the feature's new version", "reverted"),
+                                      "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                              "412": _ref("PreconditionFailed"), "428": _ref("PreconditionRequired")}}}
+        paths[f"/collections/{spec.id}/changes"] = {"get": {
+            "tags": [spec.id], "operationId": f"getChanges.{spec.id}",
+            "summary": f"The change feed of {spec.title_en}: inserts, updates and deletions in commit order, "
+                       "paged by an opaque cursor",
+            # `since` is described here, not listed as a parameter: a well-formed cursor this server never
+            # handed out is refused (400), which no parameter schema can say.
+            "description": "since=(a cursor): the changes after it, the next value of an earlier answer "
+                           "(opaque; a cursor this server did not hand out is refused with 400). Without since, "
+                           "the feed starts at the oldest change kept. since=latest answers no changes, only the "
+                           "current cursor: take it before a full copy through items, then follow the feed with "
+                           "each answer's next. A cursor older than the history kept answers 410: make a full "
+                           "copy again (as after a truncate entry).",
+            "parameters": [
+                {"name": "limit", "in": "query", "required": False, "description": "How many changes at most; "
+                 f"values above {settings.GEO_CHANGES_MAX_LIMIT} are reduced to it",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 10**19 - 1,
+                            "default": settings.GEO_CHANGES_DEFAULT_LIMIT}}],
+            "responses": {"200": _json_only("Changes after the cursor", "changes"),
+                          "410": _error("The cursor is older than the history kept: resynchronise")}}}
+    return paths
+
+
+def _conditional(path: str, method: str, operation: dict) -> None:
+    """ETags, If-Match / If-None-Match and their answers on a feature's operations; datetime on reads."""
+    responses, parameters = operation["responses"], operation.setdefault("parameters", [])
+    etag = {"ETag": {"$ref": "#/components/headers/ETag"}}
+    single = path.endswith("/items/{featureId}")
+    if method == "get":
+        operation["description"] = (operation.get("description", "") + "\n\n" + DATETIME_DESCRIPTION).strip()
+        if single:
+            parameters.append({"$ref": "#/components/parameters/If-None-Match"})
+            responses["200"] = _ref("VersionedFeature")
+            responses["304"] = _ref("NotModified")
+            responses["410"] = _ref("Gone")
+    elif method == "post":
+        responses["201"] = {"description": "Created", "headers": {**etag, "Location": {
+            "$ref": "#/components/headers/Location"}}}
+    elif method in ("put", "patch", "delete"):
+        parameters.append({"$ref": "#/components/parameters/If-Match"})
+        responses.pop("200", None)
+        responses["204"] = {"description": "Deleted" if method == "delete" else "Saved: the feature's new version",
+                            **({} if method == "delete" else {"headers": etag})}
+        responses["412"] = _ref("PreconditionFailed")
+        responses["428"] = _ref("PreconditionRequired")
+    if method == "patch":
+        responses["415"] = _ref("UnsupportedMediaType")
+        content = operation["requestBody"]["content"]
+        merge = {"schema": {"$ref": "#/components/schemas/mergePatch"}}
+        content["application/merge-patch+json"] = merge
+        content["application/json"] = merge
+        operation["description"] = ("application/merge-patch+json (and application/json): a JSON merge patch; "
+                                    "application/geo+json: a partial Feature whose null geometry means unchanged.")
+
+
 def truthful(document: dict, layers=(), tile_matrix_sets: tuple[str, ...] = ()) -> dict:
     """A corrected copy of pygeoapi's OpenAPI document (see the module docstring); the property
     filters of `layers` (LayerSpecs) are typed by their model fields, as the server checks them; the
@@ -195,6 +376,9 @@ def truthful(document: dict, layers=(), tile_matrix_sets: tuple[str, ...] = ()) 
     oas["paths"] = {path: item for path, item in oas.get("paths", {}).items()
                     if not path.startswith(("/jobs", "/processes"))}
     oas["paths"].update(_tiles_paths(layers, tile_matrix_sets))
+    oas["paths"].update(_feature_store_paths(layers))
+    components.setdefault("headers", {}).update(HEADERS)
+    components["parameters"].update(PARAMETERS_CONDITIONAL)
     for path, item in oas["paths"].items():
         item.pop("options", None)  # not served
         if "put" in item and "patch" not in item:  # PATCH (a partial update) is served beside PUT
@@ -229,7 +413,7 @@ def truthful(document: dict, layers=(), tile_matrix_sets: tuple[str, ...] = ()) 
                     schema.update(_TEXT)
                 if schema.get("type") == "array":
                     schema["minItems"] = 1
-                if parameter.get("name") == "limit":
+                if parameter.get("name") == "limit" and path.endswith("/items"):
                     parameter["schema"]["maximum"] = MAX_LIMIT
                     parameter["description"] += " Values above the maximum page size are reduced to it."
             responses = operation["responses"]
@@ -255,6 +439,11 @@ def truthful(document: dict, layers=(), tile_matrix_sets: tuple[str, ...] = ()) 
                 responses["409"] = _ref("Conflict")
                 responses["413"] = _ref("PayloadTooLarge")
                 operation.setdefault("security", [{"bearer": []}])
+    for spec in layers:
+        for suffix in ("/items", "/items/{featureId}"):
+            for method, operation in oas["paths"].get(f"/collections/{spec.id}{suffix}", {}).items():
+                if isinstance(operation, dict) and "responses" in operation:
+                    _conditional(f"/collections/{spec.id}{suffix}", method, operation)
     components.setdefault("securitySchemes", {})["bearer"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     # Tags no operation uses (coverages, processes, jobs ... of pygeoapi's template) are not listed.
     used = {tag for item in oas["paths"].values() for operation in item.values() if isinstance(operation, dict)

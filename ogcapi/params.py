@@ -183,10 +183,7 @@ def check_items(spec: LayerSpec, params: QueryDict) -> QueryDict:
         elif name == "bbox":
             out[name] = _bbox(value)
         elif name == "datetime":
-            # No layer publishes a time property to pygeoapi (its provider would fail on the query).
-            raise BadParameter(f"Lớp {spec.id} không có thuộc tính thời gian để lọc; bỏ datetime, hoặc lọc theo "
-                               "thuộc tính ngày (ví dụ decision_date=2024-05-01). / This collection has no "
-                               "temporal property to filter on.")
+            as_of(params)  # an instant: the view answers the collection as it was then
         elif name == "sortby":
             _names(name, value, fields, signed=True)
         elif name == "properties":
@@ -204,6 +201,56 @@ def check_items(spec: LayerSpec, params: QueryDict) -> QueryDict:
     if "bbox-crs" in out and "bbox" not in out:
         del out["bbox-crs"]  # the CRS of no bbox: nothing to apply it to
     return out
+
+
+# datetime= is the as-of instant (no layer publishes a time property to pygeoapi): RFC 3339, with
+# its offset. A "+" left unencoded in a query string arrives as a space: read back as the "+" it was.
+_INSTANT = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?"
+                      r"([Zz]|[+ -][0-9]{2}:[0-9]{2})$")
+AS_OF_PARAMETERS = {"f", "lang", "limit", "offset", "bbox", "bbox-crs", "datetime"}
+
+
+def as_of(params: QueryDict) -> dt.datetime | None:
+    """The as-of instant of `datetime=` (an aware datetime), None without one. Intervals, dates alone
+    and times without an offset are refused (400): the parameter names one instant."""
+    if "datetime" not in params:
+        return None
+    value = _single(params, "datetime").strip()
+    if "/" in value or value.startswith(".."):
+        raise BadParameter("datetime là một thời điểm (đọc dữ liệu như tại thời điểm đó), không phải khoảng "
+                           "thời gian. / datetime is one instant (the data as it was then), not an interval.")
+    match = _INSTANT.match(value)
+    hint = ("datetime phải là thời điểm RFC 3339 có múi giờ, ví dụ 2026-12-03T08:00:00Z hoặc "
+            "2026-12-03T15:00:00+07:00. / datetime must be an RFC 3339 instant with its offset, e.g. "
+            "2026-12-03T08:00:00Z.")
+    if not match:
+        raise BadParameter(hint)
+    day, time, fraction, offset = match.groups()
+    offset = "+00:00" if offset in "Zz" else "+" + offset[1:] if offset[0] == " " else offset
+    try:
+        instant = dt.datetime.fromisoformat(f"{day}T{time}{(fraction or '')[:7]}{offset}")
+    except ValueError:
+        raise BadParameter(hint)
+    if instant.year < 2 or instant.year > 9998:
+        raise BadParameter(hint)
+    return instant
+
+
+def check_as_of(params: QueryDict) -> tuple[float, float, float, float] | None:
+    """The items query of an as-of read, checked (only what the change log can answer: bbox in
+    CRS84, limit, offset, GeoJSON); returns the bbox (minx, miny, maxx, maxy in degrees) or None."""
+    for name in params:
+        if name not in AS_OF_PARAMETERS:
+            raise BadParameter(f"Với datetime chỉ dùng được bbox, limit, offset; bỏ {name}. / With datetime only "
+                               f"bbox, limit and offset apply; remove {name}.")
+    if params.get("f", "json") != "json":
+        raise BadParameter("Dữ liệu tại một thời điểm chỉ có dạng GeoJSON (f=json). / As-of reads are GeoJSON "
+                           "only (f=json).")
+    from .config import CRS84
+
+    if params.get("bbox-crs", CRS84) != CRS84:
+        raise BadParameter("Với datetime, bbox tính bằng độ kinh/vĩ (CRS84). / With datetime, bbox is in CRS84.")
+    return tuple(float(v) for v in params["bbox"].split(",")) if "bbox" in params else None
 
 
 def check_feature_id(value: str) -> int | None:

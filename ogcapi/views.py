@@ -6,6 +6,7 @@ the collection list, the OpenAPI document and every items URL of a caller withou
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 
@@ -16,6 +17,9 @@ from csp.constants import SELF, UNSAFE_INLINE
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,13 +28,14 @@ from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
 from importers.selectors import raster_coverages, raster_size
-from layers import editing, registry, writes
+from layers import editing, history, registry, writes
 from layers.access import ogc_exception, read_denial
 from layers.errors import logged_reference
-from layers.formats import whole_number_vi
+from layers.formats import datetime_vi, whole_number_vi
 from tiles import grids as tiles_grids
 from tiles import ogcapi as tiles_ogcapi
 
+from . import changes as changes_api
 from . import config, params
 from .openapi import truthful
 
@@ -140,11 +145,12 @@ def collections(request, collection_id: str | None = None):
         return denied
     layers = _layer_ids()
 
-    def with_tiles_links(document):  # every layer is also served as vector tiles (tiles/)
+    def with_tiles_links(document):  # every layer is also served as vector tiles (tiles/) and has a change feed
         for collection in document.get("collections", [document]):
             if collection.get("id") in layers:
                 collection.setdefault("links", []).append(
                     tiles_ogcapi.tilesets_link(request, registry.get(collection["id"])))
+                collection["links"].append(changes_api.changes_link(request, collection["id"]))
     return _amend_json(_execute(request, core_api.describe_collections, collection_id), with_tiles_links)
 
 
@@ -162,8 +168,81 @@ def collection_queryables(request, collection_id: str):
         allowed=params.COMMON_PARAMETERS | {"profile"})
 
 
-def _edit(request, collection_id: str, action, **kwargs) -> HttpResponse:
-    """Run an edit (layers.editing) for the caller: 404/403 as for reading, 401 when anonymous."""
+# -- conditional requests: a feature's ETag is its version ------------------------------------------------
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _tags(header: str) -> list[str]:
+    """The entity tags of an If-Match / If-None-Match header, W/ dropped (GZipMiddleware weakens the
+    ETags of compressed answers; a version is the same version either way)."""
+    return [tag.removeprefix("W/") for tag in parse_etags(header)]
+
+
+def expected_versions(request: HttpRequest) -> set[int] | None:
+    """The versions If-Match accepts (None: any, for `*` or no header); 428 without one when
+    settings.GEO_REQUIRE_IF_MATCH, 400 when it holds no entity tag at all."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if settings.GEO_REQUIRE_IF_MATCH:
+            raise editing.EditRefused(428, "PreconditionRequired", "Cần tiêu đề If-Match với ETag của đối tượng "
+                                      "(đọc đối tượng trước khi sửa). / If-Match with the feature's ETag is required.")
+        return None
+    tags = _tags(header)
+    if tags == ["*"]:
+        return None
+    if not tags:
+        raise editing.EditRefused(400, "InvalidParameterValue", 'If-Match phải là ETag, ví dụ "3". / If-Match must '
+                                  'hold entity tags, e.g. "3".')
+    # A tag that is no version (e.g. "abc") matches none: 412 with the current one.
+    return {int(tag[1:-1]) for tag in tags if tag[1:-1].isascii() and tag[1:-1].isdigit() and len(tag) < 12}
+
+
+def _refused(refused: editing.EditRefused) -> HttpResponse:
+    response = ogc_exception(refused.status, refused.code, str(refused))
+    if isinstance(refused, writes.PreconditionFailed):
+        response["ETag"] = etag(refused.current)
+    return response
+
+
+def _written(status: int, written: writes.Written, body: dict | None = None) -> HttpResponse:
+    """The answer to a write: `status`, the feature's new ETag, and a small JSON `body` if any."""
+    response = (HttpResponse(json.dumps(body), status=status, content_type="application/json")
+                if body is not None else HttpResponse(status=status))
+    response["ETag"] = etag(written.version)
+    return response
+
+
+MERGE_PATCH = "application/merge-patch+json"
+PATCH_TYPES = (MERGE_PATCH, "application/json", "application/geo+json")
+
+
+def _patch_feature(content_type: str, patch) -> dict:
+    """A PATCH body as the partial Feature layers.writes takes. A JSON merge patch (RFC 7396) may
+    leave out "type" and "geometry"; null clears a property, and cannot remove the geometry (every
+    feature has one) nor all properties. application/geo+json is a partial Feature whose null
+    geometry means "unchanged" (as before merge patches were taken)."""
+    if not isinstance(patch, dict):
+        raise editing.EditRefused(400, "InvalidParameterValue", "Cần một đối tượng JSON. / A JSON object is required.")
+    if content_type == "application/geo+json":
+        return patch
+    if "geometry" in patch and patch["geometry"] is None:
+        raise editing.EditRefused(400, "InvalidParameterValue", "Không xóa được hình học: mỗi đối tượng phải có hình "
+                                  "học; bỏ \"geometry\" để giữ nguyên. / The geometry cannot be removed; leave "
+                                  "\"geometry\" out to keep it.")
+    if "properties" in patch and patch["properties"] is None:
+        raise editing.EditRefused(400, "InvalidParameterValue", "Đặt từng thuộc tính về null để xóa nó. / Set "
+                                  "single properties to null to clear them.")
+    return {"type": "Feature", **patch}
+
+
+def _edit(request, collection_id: str, action, *, body: bool = True, conditional: bool = False,
+          media_types: tuple[str, ...] = (), **kwargs) -> HttpResponse:
+    """Run an edit (layers.writes) for the caller: 404/403 as for reading, 401 when anonymous; with
+    `body`, the JSON body is the `feature` (415 for a body labelled other than `media_types`, when given);
+    `conditional` edits pass If-Match's versions as `expected` (412 when stale, 428 when required and
+    missing)."""
     if denied := read_denial(request, collection_id):
         return denied
     if collection_id not in _layer_ids():  # rasters and unknown ids have no features to write
@@ -176,11 +255,16 @@ def _edit(request, collection_id: str, action, **kwargs) -> HttpResponse:
         if refused := CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}):
             return refused
     try:
-        if request.method in ("POST", "PUT", "PATCH"):
+        if conditional:
+            kwargs["expected"] = expected_versions(request)
+        if media_types and request.META.get("CONTENT_TYPE") and request.content_type not in media_types:
+            return ogc_exception(415, "UnsupportedMediaType", f"Nội dung phải là {' hoặc '.join(media_types)}. / "
+                                                              f"The body must be {' or '.join(media_types)}.")
+        if body:
             kwargs["feature"] = _json_body(request)
         return action(spec=registry.get(collection_id), editor=editing.Editor.of(request.user), **kwargs)
     except editing.EditRefused as refused:
-        return ogc_exception(refused.status, refused.code, str(refused))
+        return _refused(refused)
 
 
 def _depth(value) -> int:
@@ -221,16 +305,20 @@ def _json_body(request: HttpRequest):
 def collection_items(request, collection_id: str):
     if request.method == "POST":
         def create(**kwargs):
-            feature_id = writes.feature_create(**kwargs).feature_id
-            response = HttpResponse(status=201)
-            response["Location"] = request.build_absolute_uri(f"/ogcapi/collections/{collection_id}/items/{feature_id}")
+            written = writes.feature_create(**kwargs)
+            response = _written(201, written)
+            response["Location"] = request.build_absolute_uri(
+                f"/ogcapi/collections/{collection_id}/items/{written.feature_id}")
             return response
         return _edit(request, collection_id, create)
     if denied := read_denial(request, collection_id):
         return denied
     if collection_id in _layer_ids():
+        spec = registry.get(collection_id)
         try:
-            request.GET = params.check_items(registry.get(collection_id), request.GET)
+            request.GET = params.check_items(spec, request.GET)
+            if (at := params.as_of(request.GET)) is not None:
+                return _collection_as_of(request, spec, at, params.check_as_of(request.GET))
         except params.BadParameter as error:
             return _bad_parameter(error)
     return _as_geojson(_execute(request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True,
@@ -270,19 +358,139 @@ def collection_coverage(request, collection_id: str):
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
 def collection_item(request, collection_id: str, item_id: str):
-    if request.method in ("PUT", "PATCH"):
-        def replace(**kwargs):
-            writes.feature_replace(feature_id=item_id, partial=request.method == "PATCH", **kwargs)
-            return HttpResponse(status=204)
-        return _edit(request, collection_id, replace)
+    if request.method == "PUT":
+        def replace(*, feature, **kwargs):
+            return _written(204, writes.feature_replace(feature_id=item_id, feature=feature, partial=False, **kwargs))
+        return _edit(request, collection_id, replace, conditional=True)
+    if request.method == "PATCH":
+        def patch(*, feature, **kwargs):
+            feature = _patch_feature(request.content_type, feature)
+            return _written(204, writes.feature_replace(feature_id=item_id, feature=feature, partial=True, **kwargs))
+        return _edit(request, collection_id, patch, conditional=True, media_types=PATCH_TYPES)
     if request.method == "DELETE":
         def delete(**kwargs):
             writes.feature_delete(feature_id=item_id, **kwargs)
             return HttpResponse(status=204)
-        return _edit(request, collection_id, delete)
+        return _edit(request, collection_id, delete, body=False, conditional=True)
     if denied := read_denial(request, collection_id):
         return denied
-    if collection_id in _layer_ids() and params.check_feature_id(item_id) is None:
+    if collection_id not in _layer_ids():  # a raster's items: pygeoapi says what it says
+        return _execute(request, itemtypes_api.get_collection_item, collection_id, item_id,
+                        allowed=params.COMMON_PARAMETERS | {"crs"})
+    spec, fid = registry.get(collection_id), params.check_feature_id(item_id)
+    if fid is None:
         return ogc_exception(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
-    return _as_geojson(_execute(request, itemtypes_api.get_collection_item, collection_id, item_id,
-                                allowed=params.COMMON_PARAMETERS | {"crs"}))
+    try:
+        params.check_common(request.GET, params.COMMON_PARAMETERS | {"crs", "datetime"}, params.FEATURE_FORMATS)
+        if (at := params.as_of(request.GET)) is not None:
+            return _feature_as_of(request, spec, fid, at)
+    except params.BadParameter as error:
+        return _bad_parameter(error)
+    # The version is read before the feature: an ETag older than the body only makes a later If-Match
+    # fail (412, read again), never lets an edit overwrite a change its author did not see.
+    exists, latest = history.item_state(spec, fid)
+    if not exists:
+        if latest and latest.op == "D":
+            return gone(request, collection_id, fid, latest.version - 1)
+        return ogc_exception(404, "NotFound", "Không tìm thấy đối tượng. / Feature not found.")
+    current = etag(latest.version if latest else 1)
+    if {current, "*"} & set(_tags(request.headers.get("If-None-Match", ""))):
+        response = HttpResponse(status=304)
+        response["ETag"] = current
+        patch_vary_headers(response, ["Accept"])
+        return response
+    response = _as_geojson(_execute(request, itemtypes_api.get_collection_item, collection_id, item_id,
+                                    allowed=params.COMMON_PARAMETERS | {"crs"}))
+    if response.status_code == 200:
+        response["ETag"] = current
+        patch_vary_headers(response, ["Accept"])
+    return response
+
+
+# -- as-of reads: the layer as it was at an instant (layers.history) ----------------------------------------
+
+def item_url(request, collection_id: str, fid: int, tail: str = "") -> str:
+    return request.build_absolute_uri(f"/ogcapi/collections/{collection_id}/items/{fid}{tail}")
+
+
+def gone(request, collection_id: str, fid: int, last_version: int) -> HttpResponse:
+    """410 for a deleted feature, linking its last version (OGC versioned features: latest-version)."""
+    href = item_url(request, collection_id, fid, f"/versions/{last_version}")
+    body = {"code": "Gone", "description": f"Đối tượng đã bị xóa; phiên bản cuối cùng: {last_version}. / The "
+                                           f"feature was deleted; its last version is {last_version}.",
+            "links": [{"rel": "latest-version", "type": "application/geo+json", "href": href},
+                      {"rel": "version-history", "type": "application/json",
+                       "href": item_url(request, collection_id, fid, "/versions")}]}
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=410,
+                            content_type="application/json; charset=utf-8")
+    response["Link"] = f'<{href}>; rel="latest-version"'
+    return response
+
+
+def _history_refusal(spec: registry.LayerSpec, at: dt.datetime) -> params.BadParameter | None:
+    """Why the layer cannot be read as of `at`: before its change log's retention, or before the
+    layer was last emptied at once (a truncate: the rows it removed were not logged one by one)."""
+    kept_from = timezone.now() - dt.timedelta(days=settings.GEO_CHANGE_LOG_RETENTION_DAYS)
+    starts = history.history_starts(spec)
+    horizon = max(kept_from, starts) if starts else kept_from
+    if at < horizon:
+        return params.BadParameter(f"Lịch sử của lớp chỉ đọc được từ {datetime_vi(horizon)}. / The history of this "
+                                   f"layer can be read from {horizon.isoformat()} on.")
+    return None
+
+
+def _feature_as_of(request, spec: registry.LayerSpec, fid: int, at: dt.datetime) -> HttpResponse:
+    if request.GET.get("f", "json") != "json":
+        return _bad_parameter(params.BadParameter("Dữ liệu tại một thời điểm chỉ có dạng GeoJSON (f=json). / "
+                                                  "As-of reads are GeoJSON only (f=json)."))
+    if refusal := _history_refusal(spec, at):
+        return _bad_parameter(refusal)
+    found = history.feature_at(spec, fid, at)
+    if found.state == "gone":
+        return gone(request, spec.id, fid, found.version)
+    if found.state == "missing":
+        return ogc_exception(404, "NotFound", "Không có đối tượng này tại thời điểm đó. / No such feature at that "
+                                              "instant.")
+    return feature_response(request, spec.id, fid, found)
+
+
+def feature_response(request, collection_id: str, fid: int, found: history.Found) -> HttpResponse:
+    """One version of a feature as GeoJSON, with its version and links to its history."""
+    feature = {**found.feature, "version": found.version, "links": [
+        {"rel": "version", "type": "application/geo+json",
+         "href": item_url(request, collection_id, fid, f"/versions/{found.version}")},
+        {"rel": "latest-version", "type": "application/geo+json", "href": item_url(request, collection_id, fid)},
+        {"rel": "version-history", "type": "application/json", "href": item_url(request, collection_id, fid,
+                                                                                "/versions")},
+        {"rel": "collection", "type": "application/json",
+         "href": request.build_absolute_uri(f"/ogcapi/collections/{collection_id}")}]}
+    return HttpResponse(json.dumps(feature, ensure_ascii=False), content_type="application/geo+json")
+
+
+def _collection_as_of(request, spec: registry.LayerSpec, at: dt.datetime, bbox) -> HttpResponse:
+    if refusal := _history_refusal(spec, at):
+        return _bad_parameter(refusal)
+    limit = min(int(request.GET.get("limit", AS_OF_DEFAULT_LIMIT)), AS_OF_MAX_LIMIT)
+    offset = int(request.GET.get("offset", 0))
+    features = history.collection_at(spec, at, bbox=bbox, limit=limit + 1, offset=offset)
+    more, features = len(features) > limit, features[:limit]
+    base = request.build_absolute_uri(f"/ogcapi/collections/{spec.id}/items")
+
+    def page(at_offset: int) -> str:
+        query = request.GET.copy()
+        query["offset"], query["limit"] = str(at_offset), str(limit)
+        return f"{base}?{query.urlencode()}"
+    links = [{"rel": "self", "type": "application/geo+json", "href": page(offset)},
+             {"rel": "collection", "type": "application/json",
+              "href": request.build_absolute_uri(f"/ogcapi/collections/{spec.id}")}]
+    if more:
+        links.append({"rel": "next", "type": "application/geo+json", "href": page(offset + limit)})
+    if offset:
+        links.append({"rel": "prev", "type": "application/geo+json", "href": page(max(0, offset - limit))})
+    document = {"type": "FeatureCollection", "features": features, "numberReturned": len(features),
+                "timeStamp": at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"), "links": links}
+    return HttpResponse(json.dumps(document, ensure_ascii=False), content_type="application/geo+json")
+
+
+# As pygeoapi's limits (config.py: server.limits): a larger limit is reduced to the maximum.
+AS_OF_DEFAULT_LIMIT, AS_OF_MAX_LIMIT = 10, 1000

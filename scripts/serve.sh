@@ -65,6 +65,8 @@ if [ "${1:-}" != "--serve-only" ]; then
   as_service .venv/bin/python manage.py migrate --noinput -v0
   # Every registered layer has its change-log triggers (system check layers.E010).
   as_service .venv/bin/python manage.py check --database default --fail-level ERROR >/dev/null
+  # Change-log entries older than GEO_CHANGE_LOG_RETENTION_DAYS (each feature keeps its latest).
+  as_service .venv/bin/python manage.py compact_change_log -v0
   as_service .venv/bin/python manage.py seed_demo --if-empty
   as_service .venv/bin/python manage.py collectstatic --noinput -v0
   url="http://$host:$port"

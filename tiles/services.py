@@ -19,7 +19,7 @@ def first_zoom(spec: LayerSpec) -> int:
     return max(0, spec.min_zoom - 1)
 
 
-def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> tuple[bytes, int]:
+def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> tuple[bytes, int | None]:
     """The MVT of tile z/x/y (column x, row y of `grid`) of a layer, and the layer version it shows:
     from the cache when that version's tile was rendered before, else rendered once and kept (down to
     Web Mercator zoom 17 or the same detail in the other grid)."""
@@ -27,7 +27,7 @@ def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR)
     if zoom < first_zoom(spec):
         return b"", 0
     version = layer_version(spec.id)
-    if zoom > MAX_CACHED_ZOOM:
+    if zoom > MAX_CACHED_ZOOM or version is None:  # (None: this transaction's own uncommitted writes)
         return sql.render_tile(spec, z, x, y, grid), version
     data = sql.cached_tile(spec.id, version, z, x, y, grid.id)
     if data is None:

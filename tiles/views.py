@@ -31,14 +31,15 @@ def tile_response(request, spec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
     def etag(version):
         return f'"{spec.id}-{version}-{grid.id}-{z}-{x}-{y}"'
 
-    current = etag(layer_version(spec.id))
-    if current in _client_etags(request):  # unchanged: nothing to render or send
+    version = layer_version(spec.id)
+    if version is not None and etag(version) in _client_etags(request):  # unchanged: nothing to render or send
         response = HttpResponse(status=304)
-        response["ETag"] = current
+        response["ETag"] = etag(version)
     else:
         body, version = tile_get(spec, z, x, y, grid)
         response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
-        response["ETag"] = etag(version)
+        if version is not None:
+            response["ETag"] = etag(version)
     # Clients revalidate: a write to the layer changes the version, hence the ETag.
     response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
     return response

@@ -4,7 +4,6 @@ the number of features it deletes, no confirmation of a check that accepted noth
 numbers and dates the Vietnamese way; a history of real imports with layer titles; fixed values and
 the rows as they will be stored. Imports run inline (test settings); the test's writes roll back."""
 import re
-import shutil
 
 import pytest
 from django.db import connection
@@ -13,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from importers import jobs
 from importers.jobs import QUEUED
 from importers.models import ImportRecord
-from importers.records import job_state_read, job_state_write, upload_dir
+from importers.records import job_state_read, job_state_write
 from layers.formats import whole_number_vi
 from transport.models import Streetlight
 
@@ -27,15 +26,6 @@ DATE_TIME_VI = re.compile(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b")
 @pytest.fixture
 def transport_officer(sign_in_officer):
     return sign_in_officer("transport", "can-bo-giao-thong")
-
-
-@pytest.fixture
-def uploads():
-    """Tokens of the uploads a test made; their folders and job files are removed afterwards."""
-    tokens = []
-    yield tokens
-    for token in tokens:
-        shutil.rmtree(upload_dir(token), ignore_errors=True)
 
 
 def lights(n: int, *, prefix: str, bad: set[int] = frozenset(), circuit: bool = True) -> list[dict]:

@@ -1,7 +1,9 @@
 """Every role × every layer × read and write, generated from the registry: each cell asserted.
 
 Roles come from the registry's specs plus every officer department, anonymous callers, a signed-in
-citizen without roles and administrators. Callers use bearer tokens signed by the built-in provider."""
+citizen without roles and administrators. Callers use bearer tokens signed by the built-in provider.
+Reads: items, one item, tiles and the change feed (same rules); writes: API create and delete.
+The other writers (imports in every mode, the admin) and owner scoping: test_write_matrix.py."""
 import json
 import time
 
@@ -87,6 +89,8 @@ def test_every_role_reads_and_writes_exactly_what_the_registry_says(client, laye
         assert item.status_code == expected_read(caller, spec), (caller, "read item")
         tile = client.get(f"/tiles/{layer_id}/0/0/0.pbf", **headers(caller))
         assert tile.status_code == expected_read(caller, spec), (caller, "tile")
+        feed = client.get(f"/ogcapi/collections/{layer_id}/changes", {"since": "latest"}, **headers(caller))
+        assert feed.status_code == expected_read(caller, spec), (caller, "change feed", feed.content[:200])
         wanted = expected_write(caller, spec)
         write = client.post(f"/ogcapi/collections/{layer_id}/items", json.dumps(feature),
                             content_type="application/geo+json", **headers(caller))

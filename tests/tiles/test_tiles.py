@@ -88,20 +88,55 @@ def test_impossible_tiles_and_unknown_layers_get_clear_errors(client):
     assert client.get("/tiles/nothing/1/0/0.pbf").status_code == 404
 
 
-def test_tiles_are_cached_until_the_layer_changes(client):
+def _committed(work):
+    """Run `work` on another connection that commits (the test's own transaction never does)."""
+    import threading
+
+    from django.db import connection
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+
+def test_tiles_are_cached_until_a_change_of_the_layer_commits(client):
     parcel = Parcel.objects.filter(commune__name="Phường Tân Phú").first()
     x, y = tile_of(parcel.geom.centroid.x, parcel.geom.centroid.y, 17)
     url = f"/tiles/parcels/17/{x}/{y}.pbf"
     first = client.get(url)
     assert CachedTile.objects.filter(layer_id="parcels", z=17, x=x, y=y).count() == 1
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    old_use = parcel.land_use_id
+    new_use = "TMD" if old_use != "TMD" else "ODT"
+    _committed(lambda: Parcel.objects.filter(pk=parcel.pk).update(land_use=new_use))
+    try:
+        second = client.get(url)
+        assert second["ETag"] != first["ETag"]  # the layer's version moved when the edit committed
+        drawn = next(f for f in mapbox_vector_tile.decode(second.content)["parcels"]["features"] if f["id"] == parcel.id)
+        assert drawn["properties"]["land_use_code"] == new_use  # not the stale tile
+        version = int(second["ETag"].strip('"').split("-")[1])
+        assert CachedTile.objects.filter(layer_id="parcels", version__lt=version).count() == 0
+    finally:
+        _committed(lambda: Parcel.objects.filter(pk=parcel.pk).update(land_use=old_use))
+
+
+def test_a_transaction_sees_its_own_uncommitted_edit_in_tiles_and_caches_none_of_it(client):
+    parcel = Parcel.objects.filter(commune__name="Phường Tân Phú").first()
+    x, y = tile_of(parcel.geom.centroid.x, parcel.geom.centroid.y, 16)
+    url = f"/tiles/parcels/16/{x}/{y}.pbf"
+    cached = client.get(url)
     parcel.land_use_id = "TMD" if parcel.land_use_id != "TMD" else "ODT"
-    parcel.save()  # the change log's trigger bumps the layer's version
-    second = client.get(url)
-    assert second["ETag"] != first["ETag"]
-    drawn = next(f for f in mapbox_vector_tile.decode(second.content)["parcels"]["features"] if f["id"] == parcel.id)
-    assert drawn["properties"]["land_use_code"] == parcel.land_use_id  # not the stale tile
-    assert CachedTile.objects.filter(layer_id="parcels", version__lt=int(second["ETag"].split("-")[1])).count() == 0
+    parcel.save()  # the test's transaction: not committed, nobody else sees it
+    mine = client.get(url)
+    drawn = next(f for f in mapbox_vector_tile.decode(mine.content)["parcels"]["features"] if f["id"] == parcel.id)
+    assert drawn["properties"]["land_use_code"] == parcel.land_use_id
+    assert "ETag" not in mine and client.get(url, HTTP_IF_NONE_MATCH=cached["ETag"]).status_code == 200
+    assert CachedTile.objects.filter(layer_id="parcels", z=16, x=x, y=y).count() == 1  # only the committed one
 
 
 def test_ogc_api_tiles_for_other_clients(client):

@@ -31,6 +31,11 @@
       li.textContent = "#" + pair[0] + ": " + pair[1];
       reasons.appendChild(li);
     });
+    var record = byId("record-link");
+    if (record && state.state === "done" && state.record_id) {
+      record.querySelector("a").href = "/data/imports/" + state.record_id + "/";
+      record.hidden = false;
+    }
     var rejects = byId("rejects");
     if (state.has_rejects) {
       rejects.hidden = false;
