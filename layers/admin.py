@@ -36,7 +36,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from . import editing, history, registry, writes
 from .formats import datetime_vi
-from .models import Change, CodeListEntry
+from .models import CodeListEntry
 from .text import fold
 from .text import folded as folded_column
 
@@ -190,7 +190,7 @@ def stale_message(opened: int | None, current: int) -> str:
 
 # -- a feature's versions (the change log) -------------------------------------------------------------
 
-OPERATIONS = {"I": "Thêm / Created", "U": "Sửa / Updated", "D": "Xóa / Deleted"}
+OPERATIONS = {"insert": "Thêm / Created", "update": "Sửa / Updated", "delete": "Xóa / Deleted"}
 SOURCES = {writes.API: "API", writes.ADMIN: "Trang quản trị / Admin", writes.IMPORT: "Nhập tệp / Import",
            writes.SEED: "Dữ liệu mẫu / Demo seed", writes.REVERT: "Khôi phục phiên bản / Restore",
            writes.UNDO: "Hoàn tác lần nhập / Undone import", writes.PROCESS: "Xử lý / Process",
@@ -199,21 +199,19 @@ VERSIONS_SHOWN = 100
 
 
 def feature_versions(spec: registry.LayerSpec, feature_id: int, *, with_actor: bool) -> list[dict]:
-    """The feature's versions, newest first (at most VERSIONS_SHOWN): version, time (dd/mm/yyyy HH:MM),
-    operation and source in words, who (only when `with_actor`), import record, and whether it can be
-    restored (an earlier version that is not a deletion). One query."""
-    changes = list(Change.objects.filter(layer_id=spec.id, feature_id=feature_id).order_by("-id")
-                   .values("op", "version", "at", "actor", "source", "record_id")[:VERSIONS_SHOWN + 1])
-    more = len(changes) > VERSIONS_SHOWN
-    changes = changes[:VERSIONS_SHOWN]
-    current = changes[0]["version"] if changes and changes[0]["op"] != "D" else None
-    versions = [{"version": c["version"], "when": datetime_vi(c["at"]), "op": c["op"],
-                 "operation": OPERATIONS.get(c["op"], c["op"]), "source": SOURCES.get(c["source"], c["source"]),
-                 "record_id": c["record_id"], "who": (c["actor"] or "—") if with_actor else "",
-                 "current": c["version"] == current, "restorable": c["op"] != "D" and c["version"] != current}
-                for c in changes]
-    oldest = changes[-1] if changes else None
-    if not more and (oldest is None or (oldest["op"] != "I" and oldest["version"] and oldest["version"] > 1)):
+    """The feature's versions, newest first (at most VERSIONS_SHOWN, read by layers.history): version,
+    time (dd/mm/yyyy HH:MM), operation and source in words, who (only when `with_actor`), import
+    record, and whether it can be restored (an earlier version that is not a deletion)."""
+    found, more = history.versions(spec, feature_id, limit=VERSIONS_SHOWN, newest_first=True)
+    logged = [v for v in found if v.at is not None]  # (not the version 1 history gives a feature the log never saw)
+    current = logged[0].version if logged and logged[0].op != "delete" else None
+    versions = [{"version": v.version, "when": datetime_vi(v.at), "op": v.op, "operation": OPERATIONS.get(v.op, v.op),
+                 "source": SOURCES.get(v.source, v.source), "record_id": v.record_id,
+                 "who": (v.actor or "—") if with_actor else "",
+                 "current": v.version == current, "restorable": v.op != "delete" and v.version != current}
+                for v in logged]
+    oldest = logged[-1] if logged else None
+    if not more and (oldest is None or (oldest.op != "insert" and oldest.version and oldest.version > 1)):
         # The feature existed before the change log: its first version has no entry of its own.
         versions.append({"version": 1, "when": "", "op": "", "operation": "Có từ trước nhật ký / Before the log",
                          "source": "", "record_id": None, "who": "", "current": oldest is None,

@@ -65,6 +65,7 @@ class Version:
     at: object  # datetime (UTC), None for a feature that predates the change log
     actor: str
     source: str
+    record_id: int | None = None  # the import record that made it
 
 
 def _feature_json(spec: LayerSpec, alias: str = "s") -> sql.Composable:
@@ -80,21 +81,24 @@ def _decoded(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def versions(spec: LayerSpec, feature_id: int, *, limit: int, offset: int = 0) -> tuple[list[Version], bool]:
-    """The feature's versions, oldest first (`limit` from `offset`), and whether more follow. A live
-    feature the log knows nothing of has one version (1) with no time; an unknown feature, none."""
+def versions(spec: LayerSpec, feature_id: int, *, limit: int, offset: int = 0,
+             newest_first: bool = False) -> tuple[list[Version], bool]:
+    """The feature's versions, oldest first (or newest first) (`limit` from `offset`), and whether more
+    follow. A live feature the log knows nothing of has one version (1) with no time; an unknown
+    feature, none."""
     params = {"layer": spec.id, "fid": feature_id, "limit": limit + 1, "offset": offset}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version, op, at, actor, source FROM layers_change WHERE layer_id = %(layer)s "
+        cursor.execute("SELECT version, op, at, actor, source, record_id FROM layers_change WHERE layer_id = %(layer)s "
                        "AND feature_id = %(fid)s AND id > " + _AFTER_TRUNCATE + " ORDER BY id "
-                       "LIMIT %(limit)s OFFSET %(offset)s", params)
+                       + ("DESC " if newest_first else "") + "LIMIT %(limit)s OFFSET %(offset)s", params)
         rows = cursor.fetchall()
         if not rows and offset == 0:
             cursor.execute(sql.SQL("SELECT 1 FROM {} WHERE {} = %s").format(
                 sql.Identifier(spec.table), sql.Identifier(spec.id_field)), [feature_id])
             if cursor.fetchone():
                 return [Version(1, "insert", None, "", "")], False
-    return [Version(v, OPS[op], at, actor, source) for v, op, at, actor, source in rows[:limit]], len(rows) > limit
+    return [Version(v, OPS[op], at, actor, source, record) for v, op, at, actor, source, record in rows[:limit]], \
+        len(rows) > limit
 
 
 def item_state(spec: LayerSpec, feature_id: int) -> tuple[bool, Latest | None]:
