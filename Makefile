@@ -34,7 +34,9 @@ config: setup db
 	@$(PY) manage.py generate_pygeoapi_config
 
 # Benchmarks (not part of the tests): seed_demo at 1,000,000 parcels, timed against raw COPY; the change
-# log's cost on an import and the change feed's speed (bench/change_log.py).
+# log's cost on an import and the change feed's speed (bench/change_log.py); live push to 1,000 clients
+# against a bare LISTEN client (bench/live_push.py).
 bench: setup db
 	@$(PY) bench/seed_demo.py $(BENCH_ARGS)
 	@$(PY) bench/change_log.py $(BENCH_ARGS) $(CHANGE_LOG_ARGS)
+	@$(PY) bench/live_push.py $(LIVE_ARGS)

@@ -15,7 +15,9 @@ from .audit import audit_record
 from .models import AuditEvent, Profile
 
 DEPARTMENTS = ("land", "planning", "transport", "utilities", "health", "education", "tourism", "environment",
-               "public_security")
+               "public_security",
+               # agencies the IOC forwards incidents to (incidents/codelists/agency.csv)
+               "fire", "construction", "agriculture", "district")
 
 
 class AccountError(Exception):

@@ -30,12 +30,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import dj_database_url
-from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the project, for Django
-from seed_demo import PARCEL_COLUMNS, ROOT, base_url, connect  # noqa: E402  (bench/ is not a package)
+from seed_demo import PARCEL_COLUMNS, ROOT  # noqa: E402  (bench/ is not a package)
+from seed_demo import bench_database as fresh_database  # noqa: E402
 
 SEED = 2021
 TABLE = "land_parcel"
@@ -48,28 +47,8 @@ def cached_file(parcels: int) -> Path:
 @contextmanager
 def bench_database(keep: bool):
     """A fresh, migrated database <name>_bench_changelog; yields an environment pointing at it."""
-    url = base_url()
-    cfg = dj_database_url.parse(url)
-    name = f"{cfg['NAME']}_bench_changelog"
-
-    def admin(statement):
-        conn = connect(cfg, "postgres")
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL(statement).format(sql.Identifier(name)))
-        conn.close()
-
-    admin("DROP DATABASE IF EXISTS {}")
-    admin("CREATE DATABASE {}")
-    env = {**os.environ, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
-    try:
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], env=env, check=True)
+    with fresh_database(keep, "bench_changelog") as (_cfg, env):
         yield env
-    finally:
-        if keep:
-            print(f"(benchmark database {name} kept; drop it when done)")
-        else:
-            admin("DROP DATABASE {}")
 
 
 # -- the measuring half (Django set up on the benchmark database) ---------------------------------------

@@ -57,12 +57,12 @@ def raw_copy_seconds(conn) -> tuple[float, int]:
 
 
 @contextmanager
-def bench_database(keep: bool):
-    """A fresh database <name>_bench on the platform's server, migrated; yields (its settings, an
+def bench_database(keep: bool, suffix: str = "bench"):
+    """A fresh database <name>_<suffix> on the platform's server, migrated; yields (its settings, an
     environment pointing manage.py at it). Dropped afterwards unless `keep`."""
     url = base_url()
     cfg = dj_database_url.parse(url)
-    name = f"{cfg['NAME']}_bench"
+    name = f"{cfg['NAME']}_{suffix}"
 
     def admin(statement):
         conn = connect(cfg, "postgres")
@@ -74,12 +74,14 @@ def bench_database(keep: bool):
     admin("DROP DATABASE IF EXISTS {}")
     admin("CREATE DATABASE {}")
     env = {**os.environ, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], env=env, check=True)
-    yield {**cfg, "NAME": name}, env
-    if keep:
-        print(f"(benchmark database {name} kept; drop it when done)")
-    else:
-        admin("DROP DATABASE {}")
+    try:
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], env=env, check=True)
+        yield {**cfg, "NAME": name}, env
+    finally:
+        if keep:
+            print(f"(benchmark database {name} kept; drop it when done)")
+        else:
+            admin("DROP DATABASE {}")
 
 
 def seed_then_measure(script: str, *, parcels: int, keep: bool, measure_args: list[str]) -> None:

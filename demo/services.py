@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import random
 import sys
 from dataclasses import dataclass
 
@@ -11,9 +12,12 @@ from django.db import connection
 from psycopg2 import sql
 from tqdm import tqdm
 
+from dispatch.demo import demo_response_units_load
 from layers import changelog, registry, writes
 from layers.editing import Editor
 from layers.geometry import STORAGE_SRID
+
+from incidents.demo import demo_incidents_load
 
 from .generator import Feature, Province, lower_first
 from .province import PROVINCE
@@ -114,6 +118,9 @@ def _load(parcels: int, seed: int, replace: bool, if_empty: bool, progress: bool
     counts["tourism_pois"] = _create("tourism_pois", province.tourism_pois())
     counts["schools"] = _create("schools", province.schools())
     counts["clinics"] = _create("clinics", province.clinics())
+    counts["response_units"] = demo_response_units_load(rng=province.rng(20), editor=SEED_EDITOR)
+    # A month of incidents after the units (the live hours' immediate incidents are dispatched to them).
+    counts["incidents"] = demo_incidents_load(rng=random.Random(seed + 11))
     with connection.cursor() as cursor:
         for spec in registry.all_layers():
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(spec.table)))

@@ -14,6 +14,12 @@ urlpatterns = [
     path("ogcapi/", include("ogcapi.urls")),
     path("tiles/", include("tiles.urls")),
     path("api/", include("search.urls")),
+    path("ioc/dispatch/", include("dispatch.urls")),
+    path("ioc/alerts/", include("incidents.urls_alerts")),
+    path("ioc/", include("incidents.urls_ioc")),
+    path("phan-anh/", include("incidents.urls_public")),  # citizens' reports ("phản ánh")
+    path("open311/v2/", include("open311.urls")),
+    path("live/", include("live.urls")),
     path("healthz", healthz, name="healthz"),
     path("data/", include("importers.urls")),
     path("accounts/login/", SignInView.as_view(), name="login"),

@@ -6,6 +6,10 @@ Who wrote, from where and for which import record come from transaction-local se
 one write service (layers/writes.py) sets; a write that bypasses it (psql, a migration) is still
 logged, with source "sql" and no actor.
 
+Each logging statement also notifies channel `layers_change` with "<layer id> <txid>"
+(pg_notify: delivered at commit, once per transaction and payload); the live push (live/hub.py)
+listens.
+
 The functions and triggers are (re)attached from the registry after every `migrate` (apps.py), so a
 layer added later is tracked on a database that is already migrated; the system check `layers.E010`
 fails when a registered table lacks them. The triggers name the columns `id` and `geom`, which
@@ -58,7 +62,10 @@ BEGIN
         SELECT TG_ARGV[0], r.id, 'I', 1, ts, tx, who, origin, record FROM new_rows r ORDER BY r.id;
     END IF;
     GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN PERFORM layers_bump_version(TG_ARGV[0], ts); END IF;
+    IF n > 0 THEN
+        PERFORM layers_bump_version(TG_ARGV[0], ts);
+        PERFORM pg_notify('layers_change', TG_ARGV[0] || ' ' || tx::text);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -75,7 +82,10 @@ BEGIN
     WHERE (to_jsonb(o) - 'geom') IS DISTINCT FROM (to_jsonb(r) - 'geom') OR o.geom IS DISTINCT FROM r.geom
     ORDER BY r.id;
     GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN PERFORM layers_bump_version(TG_ARGV[0], ts); END IF;
+    IF n > 0 THEN
+        PERFORM layers_bump_version(TG_ARGV[0], ts);
+        PERFORM pg_notify('layers_change', TG_ARGV[0] || ' ' || tx::text);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -90,7 +100,10 @@ BEGIN
         ORDER BY c.id DESC LIMIT 1) l ON true
     ORDER BY o.id;
     GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN PERFORM layers_bump_version(TG_ARGV[0], ts); END IF;
+    IF n > 0 THEN
+        PERFORM layers_bump_version(TG_ARGV[0], ts);
+        PERFORM pg_notify('layers_change', TG_ARGV[0] || ' ' || tx::text);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -100,6 +113,7 @@ BEGIN
     INSERT INTO layers_change (layer_id, feature_id, op, version, at, txid, actor, source, record_id)
     VALUES (TG_ARGV[0], NULL, 'T', NULL, ts, tx, who, origin, record);
     PERFORM layers_bump_version(TG_ARGV[0], ts);
+    PERFORM pg_notify('layers_change', TG_ARGV[0] || ' ' || tx::text);
     RETURN NULL;
 END $$;
 """

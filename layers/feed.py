@@ -98,7 +98,7 @@ class Page:
     more: bool
 
 
-def _properties(spec: LayerSpec) -> sql.Composable:
+def properties_sql(spec: LayerSpec) -> sql.Composable:
     """The feature's properties as the items of the OGC API show them (every column but id and geom),
     as JSON text. json_build_object takes at most 50 pairs; wider tables go through row_to_json."""
     columns = [f.column for f in spec.model._meta.concrete_fields if f.column not in ("id", "geom")]
@@ -151,7 +151,7 @@ def changes_since(spec: LayerSpec, since: Cursor | None, limit: int) -> Page:
     """Up to `limit` changes of layer `spec` after `since` (None: from the oldest change kept).
     Raises CursorGone below the compaction horizon, BadCursor for a cursor from the future."""
     statement = sql.SQL(_PAGE).format(xmin=sql.SQL(_SAFE_XMIN), table=sql.Identifier(spec.table),
-                                      properties=_properties(spec))
+                                      properties=properties_sql(spec))
     position = since or START
     with connection.cursor() as cursor:
         cursor.execute(statement, {"layer": spec.id, "txid": position.txid, "id": position.change_id,

@@ -52,6 +52,9 @@ class LayerSpec:
     field_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Code-list columns: column name -> code-list model, so clients can show names with codes.
     code_lists: dict[str, type[models.Model]] = field(default_factory=dict)
+    # Features changed only through a workflow (its services module writes through layers.writes in
+    # the actor's name after checking the step); raw edits are then for administrators only.
+    workflow: str = ""
 
     @property
     def table(self) -> str:

@@ -28,7 +28,9 @@ from .errors import ImportRejected, logged_reference
 from .registry import LayerSpec
 
 API, ADMIN, IMPORT, SEED, REVERT, UNDO, PROCESS = "api", "admin", "import", "seed", "revert", "undo", "process"
-SOURCES = (API, ADMIN, IMPORT, SEED, REVERT, UNDO, PROCESS)
+# Incidents: a report (citizen web page, Open311 app, hotline), a workflow step, a machine's alert.
+REPORT, WORKFLOW, ALERT = "report", "workflow", "alert"
+SOURCES = (API, ADMIN, IMPORT, SEED, REVERT, UNDO, PROCESS, REPORT, WORKFLOW, ALERT)
 BIGINT_MAX = 2**63 - 1
 
 

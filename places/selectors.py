@@ -50,3 +50,11 @@ def communes_for_picking() -> list[dict]:
 def commune_codes() -> list[str]:
     """GSO codes of every commune (a few hundred), for probing indexes led by the commune code."""
     return list(AdminUnit.objects.filter(level="commune").order_by("gso_code").values_list("gso_code", flat=True))
+
+
+def district_at(lon: float, lat: float) -> str | None:
+    """The GSO code of the district covering a point (EPSG:4326 degrees), or None outside every one."""
+    from django.contrib.gis.geos import Point
+
+    return (AdminUnit.objects.filter(level="district", geom__covers=Point(lon, lat, srid=4326))
+            .values_list("gso_code", flat=True).first())

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin libgdal-dev)
 # The real clients the tests drive: Chromium (pages) and QGIS (the officers' desktop tool).
 [ "${1:-}" = "--browser" ] && packages+=(chromium python3-qgis qgis-providers)
 

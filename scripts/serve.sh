@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serves the platform in the foreground, once the packages and the database are up (`make run`):
-# migrations, the demo province when the database is empty, static files, then gunicorn.
+# migrations, the demo province when the database is empty, static files, then gunicorn (ASGI).
 # Started as root, no process of the running platform stays root: every step and gunicorn run as an
 # unprivileged system user (GEO_USER, default `geo`, created when missing) that owns var/ (except
 # the embedded database's files, which are the `postgres` user's, see pg.sh); secrets are mode 600.
@@ -74,6 +74,8 @@ if [ "${1:-}" != "--serve-only" ]; then
 
 Bình Phước spatial platform on $url/${service:+  (as the $user user)}
   Map (bản đồ):  $url/
+  IOC:           $url/ioc/   (operations centre; citizens report at $url/phan-anh/)
+  Open311:       $url/open311/v2/services.json
   OGC API:       $url/ogcapi/
   Admin:         $url/admin/  (create an account: .venv/bin/python manage.py createsuperuser)
   Health:        $url/healthz
@@ -82,6 +84,9 @@ Stop with Ctrl-C; \`make stop\` stops the embedded database.
 BANNER
 fi
 
-# gunicorn's control socket (gunicornc) in var/, the service user's, rather than in its home.
-exec "${service[@]}" .venv/bin/gunicorn geo.wsgi --bind "$host:$port" --workers "$workers" --preload --timeout 120 \
+# gunicorn's control socket (gunicornc) in var/, the service user's, rather than in its home. Each worker
+# is an event loop (uvicorn, geo/asgi.py): live event streams on the loop, every other request in a
+# pool of GEO_WSGI_THREADS threads.
+exec "${service[@]}" .venv/bin/gunicorn geo.asgi:application --worker-class geo.asgi.Worker \
+  --bind "$host:$port" --workers "$workers" --preload --timeout 120 \
   --control-socket "$var/gunicorn.ctl" --access-logfile - --error-logfile -

@@ -57,13 +57,17 @@ def run_manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def platform_url(test_db_env):
-    """The platform under gunicorn (the production WSGI server) on the test database."""
+    """The platform served as `make run` serves it (scripts/serve.sh): gunicorn with geo.asgi's uvicorn
+    worker (event streams on the event loop, every other request in the WSGI thread pool), on the
+    test database. Event streams send a heartbeat every second, so tests see a quiet stream's resume
+    point move without waiting."""
     port = _free_port()
-    env = test_db_env
+    env = {**test_db_env, "GEO_LIVE_HEARTBEAT_SECONDS": "1"}
     log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w") if (ROOT / "var" / "log").is_dir() else subprocess.DEVNULL
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "120"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        [sys.executable, "-m", "gunicorn", "geo.asgi:application", "--worker-class", "geo.asgi.Worker",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload", "--timeout", "120"],
+        cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -78,7 +82,7 @@ def platform_url(test_db_env):
         time.sleep(0.3)
     yield base
     server.terminate()
-    server.wait(timeout=30)
+    server.wait(timeout=60)
 
 
 @pytest.fixture(scope="session")

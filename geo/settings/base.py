@@ -27,12 +27,16 @@ INSTALLED_APPS = [
     "safety",
     "education",
     "health",
+    "dispatch",
     "tourism",
+    "incidents",
     "tiles",
+    "live",  # Server-Sent Events from the change log
     "ogcapi",  # the OGC API (pygeoapi inside Django) over layers, tiles and the raster catalogue
     "webmap",
     "demo",
     "importers",
+    "open311",  # GeoReport v2 for citizen apps
     "search",
 ]
 
@@ -122,6 +126,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # File imports (importers/): where uploads, reject files and rasters live, and what is refused.
 GEO_IMPORT_DIR = VAR_DIR / "imports"
 GEO_RASTER_DIR = VAR_DIR / "rasters"
+GEO_MEDIA_DIR = VAR_DIR / "media"  # incident photos, served only through their views
 GEO_IMPORT_LIMITS = {
     "max_file_bytes": int(os.environ.get("GEO_IMPORT_MAX_FILE_BYTES", 2 * 1024**3)),
     "max_archive_entries": 2000,

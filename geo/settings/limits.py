@@ -41,3 +41,17 @@ GEO_CHANGE_LOG_RETENTION_DAYS = _int("GEO_CHANGE_LOG_RETENTION_DAYS", 365)
 # The most changes one page of a change feed holds (?limit=), and the default.
 GEO_CHANGES_MAX_LIMIT = _int("GEO_CHANGES_MAX_LIMIT", 10_000)
 GEO_CHANGES_DEFAULT_LIMIT = _int("GEO_CHANGES_DEFAULT_LIMIT", 1_000)
+
+# Incident photos (incidents/photos.py): per photo, before re-encoding.
+GEO_PHOTO_MAX_BYTES = _int("GEO_PHOTO_MAX_BYTES", 10 * 1024**2)
+GEO_PHOTO_MAX_PIXELS = _int("GEO_PHOTO_MAX_PIXELS", 40_000_000)
+# Reports of the same category still open within this radius are offered as duplicates (metres).
+GEO_DUPLICATE_RADIUS_M = _int("GEO_DUPLICATE_RADIUS_M", 250)
+# Open311 posts: (count, seconds) per API key + device_id, and per client address.
+GEO_OPEN311_RATE_PER_DEVICE = (_int("GEO_OPEN311_RATE_DEVICE_COUNT", 5), _int("GEO_OPEN311_RATE_DEVICE_SECONDS", 600))
+GEO_OPEN311_RATE_PER_IP = (_int("GEO_OPEN311_RATE_IP_COUNT", 20), _int("GEO_OPEN311_RATE_IP_SECONDS", 3600))
+GEO_OPEN311_JURISDICTION = os.environ.get("GEO_OPEN311_JURISDICTION", "binhphuoc.gov.vn")
+# Anonymous citizen reports (incidents/throttle.py): (reports, seconds) per client address.
+GEO_REPORT_RATE_LIMITS = ((_int("GEO_REPORT_RATE_BURST", 5), 10 * 60), (_int("GEO_REPORT_RATE_DAILY", 20), 24 * 3600))
+# "Me too" on citizens' reports: once per address and report, (supports, seconds) per address.
+GEO_SUPPORT_RATE_LIMIT = (_int("GEO_SUPPORT_RATE_COUNT", 20), _int("GEO_SUPPORT_RATE_SECONDS", 3600))

@@ -100,10 +100,12 @@ def test_every_gunicorn_worker_sees_the_count(platform_url, test_db_env):
         return requests.post(f"{platform_url}/o/token/", data={"grant_type": "client_credentials"},
                              auth=(client_id, secret_tried), timeout=30, headers={"Connection": "close"})
 
-    # Guesses sent at once: an attempt counts while it runs, so exactly 5 are checked, never more.
+    # Guesses sent at once: an attempt counts while it runs, so at most 5 are checked, never more
+    # (each worker serves several at a time: attempts in flight together may count against each other,
+    # so fewer than 5 may be checked; the guesser never gains).
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = [r.status_code for r in pool.map(attempt, ["sai"] * 12)]
-    assert answers.count(401) == 5 and answers.count(429) == 7
+    assert 1 <= answers.count(401) <= 5 and answers.count(401) + answers.count(429) == 12, answers
     locked = attempt(secret)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
 

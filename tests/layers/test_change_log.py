@@ -204,3 +204,53 @@ def test_writers_of_one_layer_do_not_wait_for_each_other_and_versions_move_at_co
         cleaner = threading.Thread(target=clean)
         cleaner.start()
         cleaner.join()
+
+
+def test_a_committed_transaction_notifies_its_layer_once_and_a_rolled_back_or_idle_one_not():
+    """The live push (live/hub.py) listens on `layers_change`: "<layer> <txid>" at commit, once per
+    transaction however many statements it ran. Committed writes need connections of their own."""
+    import select
+
+    import psycopg2
+
+    db = connection.settings_dict
+    connect = lambda: psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"],  # noqa: E731
+                                       password=db["PASSWORD"], dbname=db["NAME"])
+    listener, writer = connect(), connect()
+    listener.autocommit = True
+    txid = None
+    try:
+        with listener.cursor() as cursor:
+            cursor.execute("LISTEN layers_change")
+        with writer.cursor() as cursor:
+            cursor.execute("INSERT INTO transport_streetlight (light_code, circuit, lamp_type, wattage_w, status, geom) "
+                           "SELECT 'DCS-N1', circuit, lamp_type, wattage_w, status, geom FROM transport_streetlight "
+                           "ORDER BY id LIMIT 1 RETURNING id")
+            light_id = cursor.fetchone()[0]
+            cursor.execute("UPDATE transport_streetlight SET wattage_w = 61 WHERE id = %s", [light_id])
+            cursor.execute("UPDATE transport_streetlight SET wattage_w = 62 WHERE id = %s", [light_id])
+            cursor.execute("SELECT pg_current_xact_id()::text")
+            txid = cursor.fetchone()[0]
+        writer.commit()
+        with writer.cursor() as cursor:
+            cursor.execute("UPDATE transport_streetlight SET wattage_w = 99 WHERE id = %s", [light_id])
+        writer.rollback()
+        with writer.cursor() as cursor:
+            cursor.execute("UPDATE transport_streetlight SET wattage_w = 62 WHERE id = %s", [light_id])  # unchanged
+        writer.commit()
+
+        received = []
+        while select.select([listener], [], [], 2)[0]:  # until two quiet seconds
+            listener.poll()
+            received += [n.payload for n in listener.notifies if n.payload.startswith("streetlights ")]
+            listener.notifies.clear()
+        assert received == [f"streetlights {txid}"]
+    finally:
+        with writer.cursor() as cursor:
+            cursor.execute("DELETE FROM transport_streetlight WHERE light_code = 'DCS-N1'")
+            if txid is not None:
+                cursor.execute("DELETE FROM layers_change WHERE layer_id = 'streetlights' AND txid >= %s::bigint",
+                               [txid])
+        writer.commit()
+        writer.close()
+        listener.close()

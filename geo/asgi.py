@@ -1,0 +1,144 @@
+"""The platform as an ASGI application, served by gunicorn with `geo.asgi.Worker` (scripts/serve.sh).
+
+Event streams (paths under /live/ and /ioc/live, and paths ending in /live such as a citizen's
+/phan-anh/<code>/live; see live/) run on the event loop through Django's ASGI handler: thousands of
+open streams cost no thread each. Every other request runs Django's WSGI application in
+a pool of GEO_WSGI_THREADS threads per process (a2wsgi), as a threaded WSGI server would: each thread
+keeps its persistent database connection (CONN_MAX_AGE), which Django's ASGI handler cannot (it runs
+each sync view in a new thread, so connections would be opened per request and leak), and WhiteNoise,
+which has no ASGI support, serves static files as before.
+
+A stream never ends by itself, so the worker ends them when the server stops (the clients reconnect
+with Last-Event-ID), and ordinary requests keep their grace period.
+"""
+import asyncio
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
+
+from a2wsgi import WSGIMiddleware  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from uvicorn.server import Server  # noqa: E402
+from uvicorn_worker import UvicornWorker  # noqa: E402
+
+# Served on the event loop by Django's ASGI handler; views there are async (live.streams).
+EVENT_STREAM_PREFIXES = ("/live/", "/ioc/live")
+EVENT_STREAM_SUFFIX = "/live"
+
+
+def is_event_stream(path: str) -> bool:
+    return path.startswith(EVENT_STREAM_PREFIXES) or path.endswith(EVENT_STREAM_SUFFIX)
+
+django_asgi = get_asgi_application()
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("GEO_WSGI_THREADS", "4")))
+
+
+async def _lifespan(receive, send) -> None:
+    from live import hub
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            hub.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+# Opening a stream runs the middleware and the read check on a thread of its own, with a database
+# connection that the view closes before the stream starts: at most this many at once per process,
+# so a thousand clients reconnecting together do not exhaust the database's connections.
+_opening = None
+
+
+async def _event_stream(scope, receive, send):
+    global _opening
+    if _opening is None:
+        _opening = asyncio.Semaphore(int(os.environ.get("GEO_LIVE_OPENING", "8")))
+    await _opening.acquire()
+    held = True
+
+    async def send_then_release(message):
+        nonlocal held
+        if held and message["type"] == "http.response.start":
+            held = False
+            _opening.release()
+        await send(message)
+
+    try:
+        await django_asgi(scope, receive, send_then_release)
+    finally:
+        if held:
+            _opening.release()
+
+
+# Citizens' and apps' posts (a report with three photos at most) are refused by size before a thread
+# or a temporary file is spent on them; the officers' file imports (/data/) keep their own, larger limit.
+SMALL_BODY_PREFIXES = ("/phan-anh/", "/open311/", "/ioc/")
+SMALL_BODY_BYTES = int(os.environ.get("GEO_MAX_REPORT_BODY_BYTES", 32 * 1024**2))
+
+
+async def _refuse(send, status: int, vi: str, en: str) -> None:
+    body = ('{"code": %d, "description": "%s / %s"}' % (status, vi, en)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _body_refusal(scope) -> tuple[int, str, str] | None:
+    """Why a request's body is refused before anything reads it, or None."""
+    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if is_event_stream(scope["path"]):
+        return 405, "Luồng sự kiện chỉ nhận GET.", "Event streams take GET only."
+    if scope["path"].startswith(SMALL_BODY_PREFIXES):
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        if not length.isdigit():
+            return (411, "Cần Content-Length.", "Content-Length is required.") if headers.get(b"transfer-encoding") \
+                else None
+        if int(length) > SMALL_BODY_BYTES:
+            return 413, f"Nội dung lớn hơn {SMALL_BODY_BYTES // 1024**2} MB.", \
+                f"The body is larger than {SMALL_BODY_BYTES // 1024**2} MB."
+    return None
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+    elif scope["type"] == "http" and (refusal := _body_refusal(scope)):
+        await _refuse(send, *refusal)
+    elif scope["type"] == "http" and is_event_stream(scope["path"]):
+        await _event_stream(scope, receive, send)
+    else:
+        await django_wsgi(scope, receive, send)
+
+
+class _Server(Server):
+    async def shutdown(self, sockets=None) -> None:
+        from live import hub
+
+        hub.close_streams()  # before uvicorn waits for every open response to finish
+        await super().shutdown(sockets)
+
+
+class Worker(UvicornWorker):
+    """gunicorn's worker: uvicorn (httptools when installed), ending event streams at shutdown. Client
+    addresses are the peers' own: X-Forwarded-For is not believed (rate limits count real addresses)."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "proxy_headers": False}
+
+    async def _serve(self) -> None:
+        import sys
+
+        from gunicorn.arbiter import Arbiter
+
+        self.config.app = self.wsgi
+        server = _Server(config=self.config)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
