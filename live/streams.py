@@ -6,7 +6,8 @@ import json
 from typing import Callable
 
 import psycopg2
-from django.db import DatabaseError
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from layers import feed
@@ -92,10 +93,18 @@ class EventStreamResponse(StreamingHttpResponse):
             self._release()
 
 
+def _signed_in_now(request: HttpRequest) -> bool:
+    """(sync, the request's thread) Whether the caller is signed in. Reading the session may open this
+    thread's database connection, which would otherwise stay open as long as the stream: closed here."""
+    try:
+        return bool(getattr(request.user, "is_authenticated", False))
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
 async def _signed_in(request: HttpRequest) -> bool:
-    user = getattr(request, "auser", None)
-    user = await user() if user is not None else getattr(request, "user", None)
-    return bool(getattr(user, "is_authenticated", False))
+    return await sync_to_async(_signed_in_now)(request)
 
 
 async def event_stream(request: HttpRequest, *, spec: LayerSpec, since: str | None = None,

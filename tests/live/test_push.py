@@ -354,3 +354,23 @@ def test_an_anonymous_client_cannot_make_the_hub_replay_the_whole_log(world):
         assert first.event == "change" and first.data["op"] in ("I", "T")
     finally:
         operator.close()
+
+
+def test_open_streams_hold_no_database_connection(world):
+    """Thousands of open streams must not take the database's connections (100 by default): what a
+    stream's opening reads (the session, the read check) is closed before it streams. Streams of a
+    signed-in operator, the case that reads the session."""
+    def backends() -> int:
+        return _sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")[0][0]
+
+    first = Listener(world.url + PATH, world.operator)  # the hub's own connections open with the first
+    more = []
+    try:
+        time.sleep(1)
+        before = backends()
+        more = [Listener(world.url + PATH, world.operator) for _ in range(8)]
+        time.sleep(1)
+        assert backends() - before <= 1, "open streams keep database connections"
+    finally:
+        for listener in [first, *more]:
+            listener.close()
