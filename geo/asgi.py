@@ -12,6 +12,7 @@ A stream never ends by itself, so the worker ends them when the server stops (th
 with Last-Event-ID), and ordinary requests keep their grace period.
 """
 import asyncio
+import json
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
@@ -29,6 +30,7 @@ EVENT_STREAM_SUFFIX = "/live"
 
 def is_event_stream(path: str) -> bool:
     return path.startswith(EVENT_STREAM_PREFIXES) or path.endswith(EVENT_STREAM_SUFFIX)
+
 
 django_asgi = get_asgi_application()
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("GEO_WSGI_THREADS", "4")))
@@ -81,7 +83,7 @@ SMALL_BODY_BYTES = int(os.environ.get("GEO_MAX_REPORT_BODY_BYTES", 32 * 1024**2)
 
 
 async def _refuse(send, status: int, vi: str, en: str) -> None:
-    body = ('{"code": %d, "description": "%s / %s"}' % (status, vi, en)).encode()
+    body = json.dumps({"code": status, "description": f"{vi} / {en}"}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json; charset=utf-8"),
                             (b"content-length", str(len(body)).encode())]})
