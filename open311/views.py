@@ -65,6 +65,9 @@ def endpoint(*methods: str):
                                      headers={"Allow": ", ".join(sorted(allowed))})
             params = request.POST if request.method == "POST" else request.GET
             try:
+                if any("\x00" in value for values in params.lists() for value in values[1]) or any(
+                        "\x00" in name for name in params):
+                    raise Refused(400, "Tham số chứa ký tự NUL. / A parameter contains a NUL character.")
                 given = params.get("jurisdiction_id", "").strip()
                 if given and given != jurisdiction():
                     raise Refused(404, f"Không phục vụ jurisdiction_id {given[:60]!r}; hãy dùng {jurisdiction()!r}. / "
