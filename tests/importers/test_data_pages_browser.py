@@ -6,6 +6,7 @@ click on "confirm" imports once. Nothing is requested from outside the machine."
 import json
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from layers.registry import officer
 from tests.browser import new_page, serious_violations, sign_in, wait_until
@@ -105,7 +106,10 @@ def test_an_officer_checks_fixes_and_loads_a_file_on_every_screen(screen, chromi
     assert page.input_value("#fixed_circuit") == "TĐ-UI"
 
     page.dblclick("#confirm")  # append (the default), clicked twice
-    page.wait_for_url("**/data/jobs/**")
+    try:
+        page.wait_for_url("**/data/jobs/**")
+    except PlaywrightError:  # the second click's submission aborted the first one's navigation: wait for it
+        page.wait_for_url("**/data/jobs/**")
     wait_until(page, "document.querySelector('#state') && document.querySelector('#state').dataset.state === 'done'")
     assert "Hoàn tất" in page.inner_text("#state") and "Đèn chiếu sáng công cộng" in page.inner_text("main")
     looks_right(page, f"{screen} job page")
