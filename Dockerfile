@@ -17,4 +17,4 @@ RUN useradd --system --user-group --no-create-home --home-dir /nonexistent --she
  && install -d -o geo -g geo -m 700 /app/var
 USER geo
 EXPOSE 8000
-CMD ["sh", "-c", "umask 077 && python manage.py migrate --noinput && python manage.py seed_demo --if-empty && exec gunicorn geo.asgi:application --worker-class geo.asgi.Worker --bind 0.0.0.0:8000 --workers ${WORKERS:-3} --preload --timeout 120 --access-logfile -"]
+CMD ["sh", "-c", "umask 077 && GEO_REPLICA_URLS= python manage.py migrate --noinput && GEO_REPLICA_URLS= python manage.py seed_demo --if-empty && exec gunicorn geo.asgi:application --worker-class geo.asgi.Worker --bind 0.0.0.0:8000 --workers ${WORKERS:-3} --preload --timeout 120 --access-logfile -"]

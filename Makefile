@@ -33,10 +33,13 @@ stop:
 config: setup db
 	@$(PY) manage.py generate_pygeoapi_config
 
-# Benchmarks (not part of the tests): seed_demo at 1,000,000 parcels, timed against raw COPY; the change
-# log's cost on an import and the change feed's speed (bench/change_log.py); live push to 1,000 clients
-# against a bare LISTEN client (bench/live_push.py).
+# Benchmarks (not part of the tests). bench/speed.py: 1,000,000 parcels seeded once (timed against a raw
+# COPY) in <db>_speed, kept for `SPEED_ARGS=--reuse`; the platform (gunicorn, 2 workers) against the raw
+# SQL (pgbench, bench/pgbench/) and TiPg 1.6.1 (its own virtualenv in var/bench/) at 1 and 8 clients;
+# the imports and the tile cache's miss cost from their benchmarks; the issue-12 table, also written to
+# var/bench/speed.md. Then the change log's cost and feed speed (bench/change_log.py) and live push to
+# 1,000 clients (bench/live_push.py).
 bench: setup db
-	@$(PY) bench/seed_demo.py $(BENCH_ARGS)
+	@$(PY) bench/speed.py $(BENCH_ARGS) $(SPEED_ARGS)
 	@$(PY) bench/change_log.py $(BENCH_ARGS) $(CHANGE_LOG_ARGS)
 	@$(PY) bench/live_push.py $(LIVE_ARGS)

@@ -1,6 +1,6 @@
 """Benchmark: the citizens' look-up at N parcels (default 1,000,000), against the physical limit in the
 same run, same database:
-  - parcel + zoning look-up by point: `parcel_at` + `parcel_panel` (what /api/parcels/at does, minus
+  - parcel + zoning look-up by point: `panel_at_point` (one statement) (what /api/parcels/at does, minus
     HTTP) vs the raw PostGIS queries for the same points (parcel by ST_Intersects, zones with their
     geodesic overlap areas);
   - vector tiles: `render_tile` (the platform's statement, no cache) vs a hand-written ST_AsMVT for the
@@ -54,9 +54,8 @@ def measure(samples: int) -> None:
     from django.db import connection
 
     from land.models import Parcel
-    from land.selectors import parcel_at
     from layers import registry
-    from planning.selectors import parcel_panel
+    from planning.selectors import panel_at_point
     from tiles import sql as tile_sql
     from tiles.services import tile_get
 
@@ -74,8 +73,7 @@ def measure(samples: int) -> None:
         return out
 
     def ours(point):
-        parcel = parcel_at(*point)
-        return parcel_panel(parcel)
+        return panel_at_point(*point)
 
     def raw(point):
         with connection.cursor() as cursor:

@@ -1,9 +1,9 @@
 """Loading the synthetic province into the layers: one transaction, parcels streamed with COPY."""
 from __future__ import annotations
 
-import io
 import random
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import shapely
@@ -52,6 +52,17 @@ def _create(layer_id: str, features) -> int:
     return writes.create_many(spec, SEED_EDITOR, objects)
 
 
+class _Stream:
+    """A file-like object whose reads are the chunks an iterator yields: one COPY for every commune,
+    the next commune generated while the database stores the previous one."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+    def read(self, size: int = -1) -> str:
+        return next(self.chunks, "")
+
+
 def _copy_parcels(province: Province, total: int, progress: bool) -> tuple[int, list[Feature]]:
     """COPY `total` parcels commune by commune (memory bounded by the largest commune); returns
     the count and the zoning zones drawn over the ground the parcels cover."""
@@ -60,23 +71,30 @@ def _copy_parcels(province: Province, total: int, progress: bool) -> tuple[int, 
     zones: list[Feature] = []
     loaded = 0
     bar = tqdm(total=total, unit=" parcels", disable=not progress, file=sys.stderr, smoothing=0.1)
-    for plan_no, (commune, k) in enumerate(zip(province.communes, province.parcel_counts(total))):
-        if k == 0:
-            continue
-        batch = province.commune_parcels(commune, k)
-        place = "Khu phố" if commune.urban else "Ấp"
-        suffix = f", {commune.name}, {commune.district_name}, {lower_first(PROVINCE['name'])}"
-        geoms = batch.ewkb_hex(STORAGE_SRID)
-        buf = io.StringIO()
-        buf.writelines(
-            f"{commune.gso_code}\t{s}\t{n}\t{u}\t{place} {s}{suffix}\t{g}\n"
-            for s, n, u, g in zip(batch.map_sheet_no.tolist(), batch.parcel_no.tolist(), batch.land_use, geoms)
-        )
-        buf.seek(0)
-        writes.copy_rows(spec, SEED_EDITOR, columns, buf)
-        zones += province.zoning_for(batch, plan_no)
-        loaded += len(batch)
-        bar.update(len(batch))
+
+    def communes():
+        nonlocal loaded
+        for plan_no, (commune, k) in enumerate(zip(province.communes, province.parcel_counts(total))):
+            if k == 0:
+                continue
+            batch = province.commune_parcels(commune, k)
+            place = "Khu phố" if commune.urban else "Ấp"
+            suffix = f", {commune.name}, {commune.district_name}, {lower_first(PROVINCE['name'])}"
+            geoms = batch.ewkb_hex(STORAGE_SRID)
+            text = "".join(
+                f"{commune.gso_code}\t{s}\t{n}\t{u}\t{place} {s}{suffix}\t{g}\n"
+                for s, n, u, g in zip(batch.map_sheet_no.tolist(), batch.parcel_no.tolist(), batch.land_use, geoms)
+            )
+            zones.extend(province.zoning_for(batch, plan_no))
+            loaded += len(batch)
+            bar.update(len(batch))
+            yield text
+
+    # The layer is empty here (a fresh or emptied province): a big load builds its indexes and checks
+    # its foreign keys once, after the rows are in.
+    with connection.cursor() as cursor, (writes.indexes_rebuilt_after(cursor, spec)
+                                         if total >= writes.rebuild_indexes_from() else nullcontext()):
+        writes.copy_rows(spec, SEED_EDITOR, columns, _Stream(communes()))
     bar.close()
     return loaded, zones
 

@@ -33,7 +33,7 @@ def is_event_stream(path: str) -> bool:
 
 
 django_asgi = get_asgi_application()
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("GEO_WSGI_THREADS", "4")))
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("GEO_WSGI_THREADS", "8")))
 
 
 async def _lifespan(receive, send) -> None:

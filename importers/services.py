@@ -6,9 +6,9 @@ import csv
 import datetime as dt
 import getpass
 import hashlib
-import io
 import json
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -38,7 +38,7 @@ from layers.geometry_checks import GeometryChecker
 from .models import ImportRecord
 from .records import import_record_fail, import_record_running, rejects_dir
 from .safety import ImportRejected
-from .sources import Source, crs_label, open_vector
+from .sources import Batch, Source, crs_label, open_vector
 
 MODES = ("append", "replace", "upsert")
 SAMPLES = 5  # rows shown as they will be stored, for the officer to check before confirming
@@ -276,6 +276,83 @@ def _wkt(wkb) -> str:
         return ""
 
 
+class _ColumnConverter:
+    """The converter's cells, column by column: a file repeats few distinct values in most columns
+    (codes, sheet numbers, hamlets), so each distinct value of a column is converted and checked
+    once (by RowConverter's own rules, whatever its type) and turned into COPY text once."""
+
+    MEMO = 50_000  # distinct values remembered per column
+
+    def __init__(self, converter: RowConverter, columns: list[str]):
+        self.converter = converter
+        mapped = {target.column: (target, source, convert) for target, source, convert in converter.mapped}
+        # Per target column: (target, source field, convert, memo), or the COPY text of its fixed value.
+        self.plan: list[tuple | str] = []
+        for column in columns:
+            if column in mapped:
+                self.plan.append((*mapped[column], {}))
+            else:
+                self.plan.append(_copy_text(converter.defaults[column]))
+
+    def batch(self, batch: Batch) -> tuple[list[list[str]], dict[int, list[str]]]:
+        """(COPY text of each target column, {row index: its problems} for the rows refused)."""
+        n = len(batch)
+        problems: dict[int, list[str]] = {}
+        texts = []
+        cell = self.converter._cell
+        for step in self.plan:
+            if isinstance(step, str):
+                texts.append([step] * n)
+                continue
+            target, source, convert, memo = step
+            remembered = memo.get
+            column_texts = []
+            add = column_texts.append
+            values = batch.columns.get(source)
+            for i, raw in enumerate(values if values is not None else [None] * n):
+                key = (raw.__class__, raw)
+                try:
+                    found = remembered(key)
+                except TypeError:  # unhashable (a list or dict from a GeoJSON property)
+                    found, key = None, None
+                if found is None:
+                    value, problem = cell(target, raw, convert)
+                    found = (None, f"{target.column}: {problem}") if problem else (_copy_text(value), None)
+                    if key is not None and len(memo) < self.MEMO:
+                        memo[key] = found
+                if found[1] is not None:
+                    problems.setdefault(i, []).append(found[1])
+                add(found[0])
+            texts.append(column_texts)
+        return texts, problems
+
+
+class _CopyStream:
+    """The staging COPY's input, produced batch by batch as the server reads it: the file is read,
+    checked and converted while the database parses the previous batch (both CPU cores busy, and
+    never more than one batch in memory)."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.error: BaseException | None = None  # what stopped the producer (psycopg2 reports "COPY failed")
+
+    def read(self, size: int = -1) -> str:
+        try:
+            return next(self.chunks, "")
+        except BaseException as error:
+            self.error = error
+            raise
+
+    def copy(self, cursor, statement: str) -> None:
+        """COPY from this stream; a refusal raised while producing it comes out as itself."""
+        try:
+            cursor.copy_expert(statement, self, size=1 << 20)
+        except Exception:
+            if self.error is not None:
+                raise self.error
+            raise
+
+
 def _load(spec: LayerSpec, editor: Editor, source: Source, report: ImportReport, options: ImportOptions,
           record: ImportRecord, progress: Progress | None) -> None:
     converter = RowConverter(spec, report.mapping)
@@ -283,10 +360,40 @@ def _load(spec: LayerSpec, editor: Editor, source: Source, report: ImportReport,
     values_seen = _CodeValues(converter)
     checker = GeometryChecker(source.crs, spec.geometry_type, repair=options.repair, max_vertices=spec.max_vertices)
     columns = [t.column for t in converter.fields]
+    cells = _ColumnConverter(converter, columns)
     geom = spec.geometry_field.column
     rejects = _Rejects(record, source.fields, report)
     table = sql.Identifier(spec.table)
     staged = [sql.Identifier(c) for c in (*columns, geom)]
+
+    def chunks():
+        """COPY text, one batch at a time; rows refused here go to the rejects file."""
+        for batch in source.batches(min(options.batch_size, options.max_rows or options.batch_size)):
+            if options.max_rows and report.total >= options.max_rows:
+                break
+            checked = checker.check(batch.wkb)
+            report.repaired += checked.repaired
+            texts, problems = cells.batch(batch)
+            values_seen.add(batch)
+            first = batch.first_row
+            for i, reason in enumerate(checked.reasons):
+                if reason:
+                    problems.setdefault(i, []).insert(0, reason)
+            for i in range(min(len(batch), SAMPLES - len(report.samples))):
+                report.samples.append({"row": first + i, "ok": i not in problems, "problems": list(problems.get(i, [])),
+                                       "cells": converter.sample(batch.row(i))})
+            for i in sorted(problems):
+                rejects.add(first + i, "; ".join(problems[i]), batch.row(i), _wkt(batch.wkb[i]))
+            hexes, numbers = checked.ewkb_hex, range(first, first + len(batch))
+            lines = ["\t".join(values) for values in zip(*texts, hexes, map(str, numbers))] if not problems \
+                else ["\t".join([*(t[i] for t in texts), hexes[i], str(first + i)])
+                      for i in range(len(batch)) if i not in problems]
+            report.total += len(batch)
+            if progress:
+                progress(report.total, source.feature_count)
+            if lines:
+                yield "\n".join(lines) + "\n"
+
     with connection.cursor() as cursor:
         changelog.constraints_immediate(cursor)
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {staging}; CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
@@ -295,31 +402,7 @@ def _load(spec: LayerSpec, editor: Editor, source: Source, report: ImportReport,
         copy = sql.SQL("COPY {staging} ({cols}, _row) FROM STDIN").format(
             staging=sql.Identifier(STAGING), cols=sql.SQL(", ").join(staged)).as_string(cursor.connection)
         try:
-            for batch in source.batches(min(options.batch_size, options.max_rows or options.batch_size)):
-                if options.max_rows and report.total >= options.max_rows:
-                    break
-                checked = checker.check(batch.wkb)
-                report.repaired += checked.repaired
-                lines = io.StringIO()
-                for i, row in enumerate(batch.rows):
-                    number = batch.first_row + i
-                    values, problems = converter.convert(row)
-                    values_seen.add(row)
-                    if checked.reasons[i]:
-                        problems.insert(0, checked.reasons[i])
-                    if len(report.samples) < SAMPLES:
-                        report.samples.append({"row": number, "ok": not problems, "problems": list(problems),
-                                               "cells": converter.sample(row)})
-                    if problems:
-                        rejects.add(number, "; ".join(problems), row, _wkt(batch.wkb[i]))
-                        continue
-                    lines.write("\t".join(_copy_text(values[c]) for c in columns))
-                    lines.write(f"\t{checked.ewkb_hex[i]}\t{number}\n")
-                report.total += len(batch.rows)
-                lines.seek(0)
-                cursor.copy_expert(copy, lines)
-                if progress:
-                    progress(report.total, source.feature_count)
+            _CopyStream(chunks()).copy(cursor, copy)
             _restore_leading_zeros(cursor, converter)
             refused = []
             samples = {sample["row"]: sample for sample in report.samples}
@@ -352,15 +435,15 @@ class _CodeValues:
         self.columns = [(t, source) for t, source, _ in converter.mapped if t.column in converter.lookups]
         self.counts: dict[str, dict[str, int]] = {t.column: {} for t, _ in self.columns}
 
-    def add(self, row: dict) -> None:
+    def add(self, batch: Batch) -> None:
         for target, source in self.columns:
-            raw = row.get(source)
-            if raw is None or isinstance(raw, (dict, list, tuple)):
-                continue
-            text = unicodedata.normalize("NFC", str(raw)).strip()[:200]
             counts = self.counts[target.column]
-            if text and (text in counts or len(counts) < VALUES_SHOWN):
-                counts[text] = counts.get(text, 0) + 1
+            # Counted by raw value first (in order of first appearance), then each distinct value once.
+            for raw, n in Counter(v for v in batch.columns.get(source, ())
+                                  if v is not None and not isinstance(v, (dict, list, tuple))).items():
+                text = unicodedata.normalize("NFC", str(raw)).strip()[:200]
+                if text and (text in counts or len(counts) < VALUES_SHOWN):
+                    counts[text] = counts.get(text, 0) + n
 
     def summary(self) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         """(value_map, code_lists) for the report: see ImportReport."""

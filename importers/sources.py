@@ -53,9 +53,27 @@ def crs_label(crs: CRS | None) -> str:
 
 @dataclass
 class Batch:
-    rows: list[dict[str, object]]
+    """Rows of a file as columns (field name -> values, Arrow's layout: checks and conversions run
+    column by column); `row(i)` and `rows` give dicts for the few rows shown or refused."""
+
+    columns: dict[str, list[object]]
     wkb: list[bytes | None]
-    first_row: int  # 1-based number of rows[0] in the file (data rows, header excluded)
+    first_row: int  # 1-based number of the first row in the file (data rows, header excluded)
+
+    def __len__(self) -> int:
+        return len(self.wkb)
+
+    def row(self, i: int) -> dict[str, object]:
+        return {name: values[i] for name, values in self.columns.items()}
+
+    @property
+    def rows(self) -> list[dict[str, object]]:
+        return [self.row(i) for i in range(len(self))]
+
+    @classmethod
+    def of_rows(cls, rows: list[dict[str, object]], wkb: list[bytes | None], first_row: int,
+                names: list[str]) -> Batch:
+        return cls({name: [r.get(name) for r in rows] for name in names}, wkb, first_row)
 
 
 @dataclass
@@ -152,11 +170,9 @@ class OgrSource(Source):
                            if name not in (geometry_column, meta.get("fid_column"))}
                 wkb = (record_batch.column(geometry_column).to_pylist()
                        if geometry_column in record_batch.schema.names else [None] * record_batch.num_rows)
-                rows = [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else \
-                    [{} for _ in range(record_batch.num_rows)]
                 if decode:
-                    rows = [{k: decode(v) for k, v in r.items()} for r in rows]
-                yield Batch(rows, wkb, row)
+                    columns = {name: [decode(v) for v in values] for name, values in columns.items()}
+                yield Batch(columns, wkb, row)
                 row += record_batch.num_rows
 
 
@@ -315,10 +331,10 @@ class TableSource(Source):
             rows.append({k: record.get(k) for k in names})
             wkb.append(self._geometry(record))
             if len(rows) == size:
-                yield Batch(rows, wkb, start)
+                yield Batch.of_rows(rows, wkb, start, names)
                 rows, wkb, start = [], [], number + 1
         if rows:
-            yield Batch(rows, wkb, start)
+            yield Batch.of_rows(rows, wkb, start, names)
 
     def _geometry(self, record: dict) -> bytes | None:
         try:

@@ -15,6 +15,9 @@ layer added later is tracked on a database that is already migrated; the system 
 fails when a registered table lacks them. The triggers name the columns `id` and `geom`, which
 every layer has (registry.register checks it). `before` holds every column as JSON, the geometry as
 hex EWKB (exact; `jsonb_populate_record(NULL::<table>, before)` gives the row back).
+`before` is built column by column (layers_row_json), not as `to_jsonb(row) - 'geom'`: to_jsonb
+turns a geometry into GeoJSON through PostGIS's cast, text thrown away at once that cost ~45 µs a row
+(9 s of a 200,000-parcel replace).
 """
 from __future__ import annotations
 
@@ -69,18 +72,33 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION layers_log_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The columns of a row of table `rel` (alias `alias`) but its geometry, as one jsonb expression:
+-- jsonb_build_object('id', o.id, ...), in groups of 50 columns (a function takes at most 100 arguments).
+CREATE OR REPLACE FUNCTION layers_row_json(rel oid, alias text) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(string_agg(part, ' || ' ORDER BY chunk), '''{{}}''::jsonb') FROM (
+        SELECT chunk, 'jsonb_build_object(' || string_agg(format('%L, %I.%I', attname, alias, attname), ', '
+                                                          ORDER BY attnum) || ')' AS part
+        FROM (SELECT attname, attnum, (row_number() OVER (ORDER BY attnum) - 1) / 50 AS chunk
+              FROM pg_attribute WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped AND attname <> 'geom') a
+        GROUP BY chunk) p
+$$;
+
+CREATE OR REPLACE FUNCTION layers_log_update() RETURNS trigger LANGUAGE plpgsql
+-- Before-images sorted by feature id in memory rather than on disk (only while the trigger runs).
+SET work_mem = '128MB' AS $$
 DECLARE {_CONTEXT}
 BEGIN
     -- A row written back unchanged (an upsert of the same values) makes no new version.
+    EXECUTE format($q$
     INSERT INTO layers_change (layer_id, feature_id, op, version, at, txid, actor, source, record_id, before)
-    SELECT TG_ARGV[0], r.id, 'U', coalesce(l.version, 1) + 1, ts, tx, who, origin, record, 
-        (to_jsonb(o) - 'geom') || jsonb_build_object('geom', encode(ST_AsEWKB(o.geom), 'hex'))
+    SELECT $1, r.id, 'U', coalesce(l.version, 1) + 1, $2, $3, $4, $5, $6,
+        (%1$s) || jsonb_build_object('geom', encode(ST_AsEWKB(o.geom), 'hex'))
     FROM new_rows r JOIN old_rows o ON o.id = r.id LEFT JOIN LATERAL (
-        SELECT c.version FROM layers_change c WHERE c.layer_id = TG_ARGV[0] AND c.feature_id = r.id
+        SELECT c.version FROM layers_change c WHERE c.layer_id = $1 AND c.feature_id = r.id
         ORDER BY c.id DESC LIMIT 1) l ON true
-    WHERE (to_jsonb(o) - 'geom') IS DISTINCT FROM (to_jsonb(r) - 'geom') OR o.geom IS DISTINCT FROM r.geom
-    ORDER BY r.id;
+    WHERE (%1$s) IS DISTINCT FROM (%2$s) OR o.geom IS DISTINCT FROM r.geom
+    ORDER BY r.id$q$, layers_row_json(TG_RELID, 'o'), layers_row_json(TG_RELID, 'r'))
+    USING TG_ARGV[0], ts, tx, who, origin, record;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
         PERFORM layers_bump_version(TG_ARGV[0], ts);
@@ -89,16 +107,20 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION layers_log_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION layers_log_delete() RETURNS trigger LANGUAGE plpgsql
+-- Before-images sorted by feature id in memory rather than on disk (only while the trigger runs).
+SET work_mem = '128MB' AS $$
 DECLARE {_CONTEXT}
 BEGIN
+    EXECUTE format($q$
     INSERT INTO layers_change (layer_id, feature_id, op, version, at, txid, actor, source, record_id, before)
-    SELECT TG_ARGV[0], o.id, 'D', coalesce(l.version, 1) + 1, ts, tx, who, origin, record, 
-        (to_jsonb(o) - 'geom') || jsonb_build_object('geom', encode(ST_AsEWKB(o.geom), 'hex'))
+    SELECT $1, o.id, 'D', coalesce(l.version, 1) + 1, $2, $3, $4, $5, $6,
+        (%s) || jsonb_build_object('geom', encode(ST_AsEWKB(o.geom), 'hex'))
     FROM old_rows o LEFT JOIN LATERAL (
-        SELECT c.version FROM layers_change c WHERE c.layer_id = TG_ARGV[0] AND c.feature_id = o.id
+        SELECT c.version FROM layers_change c WHERE c.layer_id = $1 AND c.feature_id = o.id
         ORDER BY c.id DESC LIMIT 1) l ON true
-    ORDER BY o.id;
+    ORDER BY o.id$q$, layers_row_json(TG_RELID, 'o'))
+    USING TG_ARGV[0], ts, tx, who, origin, record;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
         PERFORM layers_bump_version(TG_ARGV[0], ts);

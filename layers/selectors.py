@@ -1,6 +1,6 @@
-from django.db import connection, models
+from django.db import models
 
-from . import registry
+from . import db, registry
 
 
 def code_list_names(models_: set[type[models.Model]], *, language: str) -> dict[type, dict[str, str]]:
@@ -29,8 +29,9 @@ def field_labels(spec: registry.LayerSpec, *, language: str) -> dict[str, str]:
 def layer_version(layer_id: str) -> int | None:
     """The layer's version: how many committed transactions changed it (0 before the first). None
     while the caller's own transaction has written the layer and not committed: what it reads then is
-    not what anyone else sees (no shared cache may keep it)."""
-    with connection.cursor() as cursor:
+    not what anyone else sees (no shared cache may keep it). Read where the caller's other reads go
+    (layers.db: a replica, or the primary once this request wrote)."""
+    with db.read_connection().cursor() as cursor:
         cursor.execute("SELECT (SELECT version FROM layers_layerversion WHERE layer_id = %s), EXISTS (SELECT 1 "
                        "FROM layers_pending_version WHERE layer_id = %s "
                        "AND txid = pg_current_xact_id_if_assigned()::text::bigint)", [layer_id, layer_id])
@@ -41,7 +42,7 @@ def layer_version(layer_id: str) -> int | None:
 def layers_changed_at(layer_ids: list[str]):
     """When the newest of these layers last changed (None if never since the change log exists),
     the caller's own uncommitted writes included."""
-    with connection.cursor() as cursor:
+    with db.read_connection().cursor() as cursor:
         cursor.execute("SELECT max(at) FROM (SELECT changed_at AS at FROM layers_layerversion WHERE layer_id = ANY(%s) "
                        "UNION ALL SELECT at FROM layers_pending_version WHERE layer_id = ANY(%s) "
                        "AND txid = pg_current_xact_id_if_assigned()::text::bigint) AS t", [layer_ids, layer_ids])

@@ -1,7 +1,9 @@
 """pygeoapi's configuration, generated from the layer registry (never edited by hand).
 
 The committed `pygeoapi-config.yml` holds `${...}` placeholders for what differs between machines
-(database connection, public URL, base map); `load()` fills them in from Django's settings.
+(public URL, base map); `load()` fills them in from Django's settings. Layers are served by
+ogcapi.provider.LayerProvider through Django's own database connections: the configuration holds
+no database connection and no credentials.
 """
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from string import Template
 
 import yaml
 from django.conf import settings
-from django.db import connection
 
 from layers import registry
 from layers.geometry import BINH_PHUOC_TM3_SRID, PROVINCE_BBOX
@@ -19,6 +20,7 @@ from layers.geometry import BINH_PHUOC_TM3_SRID, PROVINCE_BBOX
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OUTPUT_CRS = [CRS84] + [f"http://www.opengis.net/def/crs/EPSG/0/{srid}"
                         for srid in (4326, 3857, BINH_PHUOC_TM3_SRID, 3405)]
+PROVIDER = "ogcapi.provider.LayerProvider"  # loaded by pygeoapi by dotted path
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HEADER = ("# Generated from the layer registry by `python manage.py generate_pygeoapi_config`.\n"
           "# Do not edit: change the layer's spec in <app>/layers.py and regenerate.\n")
@@ -38,9 +40,8 @@ def _resource(spec: registry.LayerSpec) -> dict:
         "extents": {"spatial": {"bbox": list(PROVINCE_BBOX), "crs": CRS84}},
         "providers": [{
             "type": "feature",
-            "name": "PostgreSQL",
-            "data": {"host": "${DB_HOST}", "port": "${DB_PORT}", "dbname": "${DB_NAME}",
-                     "user": "${DB_USER}", "password": "${DB_PASSWORD}", "search_path": ["public"]},
+            "name": PROVIDER,
+            "data": {"layer": spec.id},
             "id_field": spec.id_field,
             "table": spec.table,
             "geom_field": spec.geometry_field.column,
@@ -125,25 +126,17 @@ def coverage_resource(title: str, kind_label: str, path: str, bbox: tuple) -> di
 
 
 def load(*, base_url: str, collection_ids: set[str] | None = None, coverages: list[dict] = ()) -> dict:
-    """The committed configuration made concrete for this process: the current database (the
-    test database under pytest), `base_url` for links, only `collection_ids` when given, plus
-    the raster `coverages` (resources from coverage_resource) of the catalogue."""
-    db = connection.settings_dict
+    """The committed configuration made concrete for this process: `base_url` for links, only
+    `collection_ids` when given, plus the raster `coverages` (resources from coverage_resource) of
+    the catalogue."""
     values = {
-        "DB_HOST": db["HOST"] or "localhost", "DB_PORT": str(db["PORT"] or 5432), "DB_NAME": db["NAME"],
-        "DB_USER": db["USER"], "DB_PASSWORD": db["PASSWORD"], "OGCAPI_URL": base_url.rstrip("/"),
+        "OGCAPI_URL": base_url.rstrip("/"),
         "BASEMAP_URL": settings.GEO_BASEMAP_URL, "BASEMAP_ATTRIBUTION": settings.GEO_BASEMAP_ATTRIBUTION,
         "TEMPLATES_DIR": str(TEMPLATES_DIR),
     }
     config = _fill(yaml.safe_load(committed_yaml()), values)
     if collection_ids is not None:
         config["resources"] = {k: v for k, v in config["resources"].items() if k in collection_ids}
-    timeout = settings.GEO_STATEMENT_TIMEOUT_MS
-    for resource in config["resources"].values():
-        for provider in resource.get("providers", []):
-            if provider.get("name") == "PostgreSQL" and timeout:
-                # pygeoapi's own connections get the web requests' statement timeout too.
-                provider.setdefault("options", {})["options"] = f"-c statement_timeout={int(timeout)}"
     for coverage in coverages:
         config["resources"][coverage["id"]] = coverage_resource(**{k: v for k, v in coverage.items() if k != "id"})
     return copy.deepcopy(config)

@@ -1,14 +1,16 @@
 """The OpenAPI document made truthful: pygeoapi's generated document points at schemas on the
 internet (unreachable on the province network) and lists fewer answers than the server gives. Here
 every remote reference becomes a local component, each operation lists the statuses and media types
-it really answers with, /conformance has its own schema, and parameters the server refuses
-(vendor-specific ones, CQL2 filters) are not advertised. Schemathesis checks responses against it."""
+it really answers with, /conformance has its own schema, parameters the server refuses
+(vendor-specific ones) are not advertised, and the layers' items take CQL2 filters (ogcapi.cql2).
+Schemathesis checks responses against it."""
 from __future__ import annotations
 
 import copy
 
 from django.conf import settings
 
+from . import cql2
 from .config import OUTPUT_CRS
 from .params import FEATURE_FORMATS, MAX_LIMIT, MAX_OFFSET, TEXT_SCHEMA as _TEXT, property_fields, property_schema
 
@@ -125,6 +127,21 @@ DATETIME_DESCRIPTION = (
     "before the collection was last emptied. With datetime, items take only bbox (CRS84), limit and offset and "
     "answer GeoJSON; a single feature deleted by then answers 410 (with a link to its last version), one not "
     "yet created 404.")
+# OGC API Features Part 3 on the layers' items. GDAL's OAPIF driver (3.6) sends its attribute
+# filters to the server only when filter-lang offers "cql-text" (read as cql2-text).
+PARAMETERS_FILTER = [
+    {"name": "filter", "in": "query", "required": False, "style": "form", "explode": False,
+     "description": "A CQL2 filter on the collection's queryables (/queryables), e.g. "
+                    "land_use_code = 'ODT' AND area_m2 > 500 or S_INTERSECTS(geometry, POINT(106.9 11.5)). "
+                    "Functions other than CASEI, ACCENTI and the spatial predicates are refused (400).",
+     "schema": {"type": "string", "maxLength": cql2.MAX_FILTER_LENGTH}},
+    {"name": "filter-lang", "in": "query", "required": False, "style": "form", "explode": False,
+     "description": "The language of filter: cql2-text (the default) or cql2-json; cql-text is read as cql2-text.",
+     "schema": {"type": "string", "enum": [*cql2.LANGUAGES, *cql2.LANGUAGE_ALIASES], "default": "cql2-text"}},
+    {"name": "filter-crs", "in": "query", "required": False, "style": "form", "explode": False,
+     "description": "The CRS of the geometries in filter (default CRS84: longitude, latitude).",
+     "schema": {"type": "string", "enum": list(cql2.FILTER_CRS), "default": cql2.CRS84}},
+]
 PARAMETERS_CONDITIONAL = {
     "If-Match": {**_CONDITION, "name": "If-Match", "description": 'Write only if the feature is still at one of '
                  'these versions ("3", W/"3", several separated by commas, or *); otherwise 412 with the current '
@@ -393,6 +410,8 @@ def truthful(document: dict, layers=(), tile_matrix_sets: tuple[str, ...] = ()) 
             operation["parameters"] = [p for p in operation.get("parameters", [])
                                        if p.get("$ref") != "#/components/parameters/vendorSpecificParameters"
                                        and p.get("name") not in ("filter", "filter-lang", "filter-crs")]
+            if path in filters and method == "get":
+                operation["parameters"] += copy.deepcopy(PARAMETERS_FILTER)
             if path.endswith("/queryables"):
                 operation["parameters"] = [p for p in operation["parameters"] if p.get("name") != "properties"]
             if "/items" in path:

@@ -16,13 +16,13 @@ MAX_LIMIT = 10_000  # pygeoapi then throttles to its own max_items
 MAX_OFFSET = 10_000_000
 MAX_VALUE_LENGTH = 1_000
 BIGINT_MAX = 2**63 - 1
+FILTER_PARAMETERS = ("filter", "filter-lang", "filter-crs")  # OGC API Features Part 3 (ogcapi.cql2)
 ITEMS_PARAMETERS = {"f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "sortby", "properties",
-                    "skipGeometry", "resulttype", "q"}
+                    "skipGeometry", "resulttype", "q", *FILTER_PARAMETERS}
 COMMON_PARAMETERS = {"f", "lang"}
 FORMATS = ("json", "html", "jsonld")
 FEATURE_FORMATS = ("json", "html")  # pygeoapi's JSON-LD rendering of features is not valid JSON
 PROFILES = ("actual-domain", "valid-domain")
-UNSUPPORTED = {"filter", "filter-lang", "filter-crs"}
 _INTEGER = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
             models.PositiveSmallIntegerField, models.PositiveBigIntegerField, models.AutoField, models.BigAutoField)
 _CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # tab, line feed and carriage return are text
@@ -59,7 +59,9 @@ def _integer(name: str, value: str, low: int, high: int) -> int:
     return number
 
 
-def _bbox(value: str) -> str:
+def _bbox(value: str, crs: str | None = None) -> str:
+    """A checked bbox; `crs` is its bbox-crs (CRS84 when None): latitudes are clamped to the poles
+    where the CRS has them (second and fourth in CRS84, first and third in EPSG:4326)."""
     try:
         numbers = [float(v) for v in value.split(",")]
     except ValueError:
@@ -71,7 +73,16 @@ def _bbox(value: str) -> str:
     minx, miny, maxx, maxy = numbers
     # Latitudes beyond the poles mean "up to the pole"; a south edge given north of the north edge is
     # read the right way round (the OGC API leaves the answer to such boxes to the server).
-    miny, maxy = sorted(min(max(v, -90.0), 90.0) for v in (miny, maxy))
+    if crs == "http://www.opengis.net/def/crs/EPSG/0/4326":
+        minx, maxx = sorted(min(max(v, -90.0), 90.0) for v in (minx, maxx))
+    elif crs is None or crs.endswith("/CRS84"):
+        miny, maxy = sorted(min(max(v, -90.0), 90.0) for v in (miny, maxy))
+    else:  # a projected CRS: within the area where it can be transformed (beyond it PROJ fails)
+        from . import cql2  # cql2 imports this module
+
+        (low_x, high_x), (low_y, high_y) = cql2.FILTER_CRS[crs][2]
+        minx, maxx = (min(max(v, low_x), high_x) for v in (minx, maxx))
+        miny, maxy = (min(max(v, low_y), high_y) for v in (miny, maxy))
     return ",".join(repr(n) for n in (minx, miny, maxx, maxy))
 
 
@@ -143,6 +154,12 @@ def _names(name: str, value: str, known: dict, *, signed: bool) -> None:
             raise BadParameter(f"{name}: không có thuộc tính {bare!r}; dùng: {', '.join(known)}. / Unknown property.")
 
 
+def _filter_length() -> int:
+    from . import cql2  # cql2 imports this module
+
+    return cql2.MAX_FILTER_LENGTH  # a CQL2 filter is longer than other values; cql2 bounds its parsing
+
+
 def check_common(params: QueryDict, allowed: set[str] | None = None, formats=FORMATS) -> None:
     """Every OGC API request: no control characters, no absurdly long values, a known output format
     and CRS, and (when `allowed` is given) no parameter the endpoint does not know."""
@@ -161,7 +178,7 @@ def check_common(params: QueryDict, allowed: set[str] | None = None, formats=FOR
         for value in [key, *values]:
             if _CONTROL.search(value):
                 raise BadParameter("Tham số chứa ký tự điều khiển. / A parameter holds control characters.")
-            if len(value) > MAX_VALUE_LENGTH:
+            if len(value) > (_filter_length() if key == "filter" else MAX_VALUE_LENGTH):
                 raise BadParameter("Tham số quá dài. / A parameter is too long.")
 
 
@@ -173,15 +190,12 @@ def check_items(spec: LayerSpec, params: QueryDict) -> QueryDict:
     for name in params:
         # bbox=1,2,3,4 or, exploded, bbox=1&bbox=2&bbox=3&bbox=4 (both forms of an OpenAPI array)
         value = ",".join(params.getlist(name)) if name == "bbox" else _single(params, name)
-        if name in UNSUPPORTED:
-            raise BadParameter("Lọc CQL2 (filter) chưa được hỗ trợ; dùng tham số thuộc tính, bbox hoặc q. / "
-                               "CQL2 filtering is not supported yet; use property parameters, bbox or q.")
         if name == "limit":
             _integer(name, value, 1, MAX_LIMIT)
         elif name == "offset":
             _integer(name, value, 0, MAX_OFFSET)
         elif name == "bbox":
-            out[name] = _bbox(value)
+            out[name] = _bbox(value, params.get("bbox-crs"))
         elif name == "datetime":
             as_of(params)  # an instant: the view answers the collection as it was then
         elif name == "sortby":
@@ -194,10 +208,28 @@ def check_items(spec: LayerSpec, params: QueryDict) -> QueryDict:
         elif name == "resulttype":
             if value not in ("results", "hits"):
                 raise BadParameter("resulttype phải là results hoặc hits. / resulttype must be results or hits.")
+        elif name == "filter":
+            if not value.strip():
+                raise BadParameter("filter rỗng. / filter is empty.")
+        elif name == "filter-lang":
+            from . import cql2  # cql2 imports this module
+
+            if value not in (*cql2.LANGUAGES, *cql2.LANGUAGE_ALIASES):
+                raise BadParameter(f"filter-lang phải là một trong {', '.join(cql2.LANGUAGES)}. / filter-lang must "
+                                   f"be one of {', '.join(cql2.LANGUAGES)}.")
+        elif name == "filter-crs":
+            from . import cql2
+
+            if value not in cql2.FILTER_CRS:
+                raise BadParameter(f"filter-crs không hỗ trợ; dùng một trong: {', '.join(cql2.FILTER_CRS)}. / "
+                                   "Unsupported CRS.")
         elif name in fields:
             _typed(name, fields[name], value)
         elif name not in ITEMS_PARAMETERS:
             raise BadParameter(f"Tham số không hỗ trợ: {name}. / Unknown parameter {name}.")
+    for name in ("filter-lang", "filter-crs"):
+        if name in out and "filter" not in out:
+            raise BadParameter(f"{name} chỉ dùng kèm filter. / {name} applies to a filter; none was given.")
     if "bbox-crs" in out and "bbox" not in out:
         del out["bbox-crs"]  # the CRS of no bbox: nothing to apply it to
     return out

@@ -7,8 +7,11 @@ the collection list, the OpenAPI document and every items URL of a caller withou
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
+import re
 from functools import lru_cache
+from urllib.parse import quote
 
 import pygeoapi.api as core_api
 import pygeoapi.api.coverages as coverages_api
@@ -24,7 +27,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from pygeoapi import l10n
-from pygeoapi.api import API, APIRequest, apply_gzip
+from pygeoapi.api import API, SYSTEM_LOCALE, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
 from importers.selectors import raster_coverages, raster_size
@@ -36,8 +39,9 @@ from tiles import grids as tiles_grids
 from tiles import ogcapi as tiles_ogcapi
 
 from . import changes as changes_api
-from . import config, params
+from . import config, cql2, features, params
 from .openapi import truthful
+from .provider import read_connection
 
 
 @lru_cache(maxsize=32)
@@ -132,9 +136,10 @@ def openapi(request):
 @csrf_exempt
 @require_safe
 def conformance(request):
-    def with_tiles(document):
+    def with_tiles(document):  # and with CQL2 filtering (OGC API Features Part 3, ogcapi.cql2)
         document["conformsTo"] = [*document.get("conformsTo", []),
-                                  *(c for c in tiles_ogcapi.CONFORMANCE if c not in document.get("conformsTo", []))]
+                                  *(c for c in (*tiles_ogcapi.CONFORMANCE, *cql2.CONFORMANCE)
+                                    if c not in document.get("conformsTo", []))]
     return _amend_json(_execute(request, core_api.conformance), with_tiles)
 
 
@@ -163,9 +168,23 @@ def collection_schema(request, collection_id: str):
 @csrf_exempt
 @require_safe
 def collection_queryables(request, collection_id: str):
-    return read_denial(request, collection_id) or _execute(
-        request, itemtypes_api.get_collection_queryables, collection_id,
-        allowed=params.COMMON_PARAMETERS | {"profile"})
+    """A layer's queryables in JSON are what its CQL2 filters may name (ogcapi.cql2.queryables); the
+    HTML page and the rasters' queryables are pygeoapi's."""
+    if denied := read_denial(request, collection_id):
+        return denied
+    allowed = params.COMMON_PARAMETERS | {"profile"}
+    if collection_id in _layer_ids():
+        try:
+            params.check_common(request.GET, allowed)
+        except params.BadParameter as error:
+            return _bad_parameter(error)
+        api = api_for(request)
+        api_request = APIRequest.from_django(request, api.locales)
+        if api_request.format in (None, "json"):
+            document = {"$id": request.build_absolute_uri(f"/ogcapi/collections/{collection_id}/queryables"),
+                        **cql2.queryables(registry.get(collection_id))}
+            return HttpResponse(json.dumps(document, ensure_ascii=False), content_type="application/schema+json")
+    return _execute(request, itemtypes_api.get_collection_queryables, collection_id, allowed=allowed)
 
 
 # -- conditional requests: a feature's ETag is its version ------------------------------------------------
@@ -313,16 +332,96 @@ def collection_items(request, collection_id: str):
         return _edit(request, collection_id, create)
     if denied := read_denial(request, collection_id):
         return denied
-    if collection_id in _layer_ids():
-        spec = registry.get(collection_id)
-        try:
-            request.GET = params.check_items(spec, request.GET)
-            if (at := params.as_of(request.GET)) is not None:
-                return _collection_as_of(request, spec, at, params.check_as_of(request.GET))
-        except params.BadParameter as error:
-            return _bad_parameter(error)
-    return _as_geojson(_execute(request, itemtypes_api.get_collection_items, collection_id, skip_valid_check=True,
-                                allowed=None))
+    if collection_id not in _layer_ids():  # a raster's items: pygeoapi says what it says
+        return _as_geojson(_execute(request, itemtypes_api.get_collection_items, collection_id,
+                                    skip_valid_check=True, allowed=None))
+    spec = registry.get(collection_id)
+    try:
+        request.GET = params.check_items(spec, request.GET)
+        if (at := params.as_of(request.GET)) is not None:
+            return _collection_as_of(request, spec, at, params.check_as_of(request.GET))
+        compiled = compiled_filter(spec, request.GET)
+    except params.BadParameter as error:
+        return _bad_parameter(error)
+    # The JSON answer needs no collection list (read_denial has decided): the API of no collections
+    # gives pygeoapi's locales and headers without looking up the caller's role set or the rasters.
+    api = _api(frozenset(), request.build_absolute_uri("/ogcapi"), ())
+    api_request = APIRequest.from_django(request, api.locales)
+    if api_request.format in (None, "json"):
+        return _items_json(request, spec, api, api_request, compiled)
+    # Other formats (the HTML page) are pygeoapi's, read through ogcapi.provider: the filter goes
+    # there compiled, pygeoapi never parses it.
+    shown = request.GET.copy()
+    for name in params.FILTER_PARAMETERS:
+        shown.pop(name, None)
+    request.GET = shown
+    token = features.REQUEST_FILTER.set(compiled)
+    try:
+        return _as_geojson(_execute(request, itemtypes_api.get_collection_items, collection_id,
+                                    skip_valid_check=True, allowed=None))
+    finally:
+        features.REQUEST_FILTER.reset(token)
+
+
+def compiled_filter(spec: registry.LayerSpec, query) -> tuple | None:
+    """The CQL2 filter of a checked items query (filter, filter-lang, filter-crs) compiled by
+    ogcapi.cql2 into a WHERE fragment over alias "l" and its bound values; None without one.
+    Refusals (unknown properties, functions, subqueries, bad syntax) are BadParameter (400)."""
+    if "filter" not in query:
+        return None
+    try:
+        return cql2.compile_filter(spec, query["filter"], query.get("filter-lang", "cql2-text"),
+                                   query.get("filter-crs"))
+    except cql2.FilterRefused as refused:
+        raise params.BadParameter(str(refused))
+
+
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as Django's GZipMiddleware reads Accept-Encoding
+
+
+def _items_json(request, spec: registry.LayerSpec, api: API, api_request: APIRequest, compiled) -> HttpResponse:
+    """The items of `spec` as GeoJSON, the whole body built by PostGIS (ogcapi.features), with
+    pygeoapi's links (self, alternate HTML, prev, next, collection) and headers."""
+    query = features.ItemsQuery.from_params(spec, request.GET, compiled)
+    page = features.page(spec, query, read_connection())
+    uri = f"{api.get_collections_url()}/{spec.id}/items"
+    kept = "".join(f"&{quote(key, safe='')}={quote(str(value), safe=',')}" for key, value in request.GET.items()
+                   if key not in ("f", "offset"))
+    links = [{"type": "application/geo+json", "rel": "self", "title": "This document as GeoJSON",
+              "href": f"{uri}?f=json{kept}"},
+             {"type": "text/html", "rel": "alternate", "title": "This document as HTML", "href": f"{uri}?f=html{kept}"}]
+    if query.offset > 0:
+        links.append({"type": "application/geo+json", "rel": "prev", "title": "Items (prev)",
+                      "href": f"{uri}?offset={max(0, query.offset - query.limit)}{kept}"})
+    more = (page.matched > query.offset + query.limit if page.matched is not None
+            else page.returned == query.limit)
+    if more and not query.hits:
+        links.append({"type": "application/geo+json", "rel": "next", "title": "Items (next)",
+                      "href": f"{uri}?offset={query.offset + query.limit}{kept}"})
+    english = api_request.locale.language == "en"
+    links.append({"type": "application/json", "title": spec.title_en if english else spec.title_vi,
+                  "rel": "collection", "href": uri.rsplit("/", 1)[0]})
+    content = features.body(page, links=links,
+                            time_stamp=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    if features.too_large(len(content)):
+        return ogc_exception(400, "ResponseTooLarge", "Kết quả quá lớn; hãy giảm limit hoặc thu nhỏ bbox. / "
+                                                      "The answer is too large; ask for fewer features.")
+    headers = api_request.get_response_headers(SYSTEM_LOCALE, **api.api_headers)
+    l10n.set_response_language(headers, None, api_request.locale)
+    packed = len(content) > 1024 and _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+    if packed:
+        # GeoJSON pages are large and repetitive: level 1 packs 1,000 parcels (525 kB) to 19 % in 2 ms,
+        # GZipMiddleware's level 6 to 17 % in 6.5 ms. The middleware leaves an encoded answer alone.
+        content = gzip.compress(content, compresslevel=1, mtime=0)
+    response = HttpResponse(content, content_type="application/geo+json")
+    if packed:
+        response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ["Accept-Encoding"])
+    for key, value in headers.items():
+        if key != "Content-Type":
+            response[key] = value
+    response["Content-Crs"] = f"<{query.crs}>"
+    return response
 
 
 def _as_geojson(response: HttpResponse) -> HttpResponse:

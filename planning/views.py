@@ -1,27 +1,30 @@
 """The parcel panel of the public zoning look-up (planning disclosure, roadmap D.II.2)."""
+import json
+
 from django.contrib.gis.geos import Polygon
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from geo.i18n import language_of
-from land.selectors import land_use_legend, parcel_at, parcel_by_id, parcels_near
+from land.selectors import land_use_legend, parcel_by_id, parcels_near
 from layers.access import ogc_exception
 from layers.selectors import layers_changed_at
 
 from .report import parcel_report_pdf
-from .selectors import parcel_panel, zones_over
+from .selectors import panel_at_point, panel_of_parcel, zones_over
 
 
-def _panel(parcel):
-    if parcel is None:
+def _panel(panel_json: str | None):
+    """The panel as PostgreSQL built it (JSON text, one statement; planning.selectors)."""
+    if panel_json is None:
         return ogc_exception(404, "NotFound", "Không có thửa đất ở đây. / No parcel here.")
-    return JsonResponse(parcel_panel(parcel), json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(panel_json, content_type="application/json")
 
 
 @require_safe
 def parcel_detail(request, parcel_id: int):
-    return _panel(parcel_by_id(parcel_id))
+    return _panel(panel_of_parcel(parcel_id))
 
 
 @require_safe
@@ -31,7 +34,7 @@ def parcel_report(request, parcel_id: int):
     parcel = parcel_by_id(parcel_id)
     if parcel is None:
         return ogc_exception(404, "NotFound", "Không có thửa đất này. / No such parcel.")
-    panel = parcel_panel(parcel)
+    panel = json.loads(panel_of_parcel(parcel.pk))
     language = language_of(request)
     neighbours = parcels_near(parcel.geom, margin_deg=0.0015)
     zones = zones_over(Polygon.from_bbox(_grown(parcel.geom.extent, 0.0015)))
@@ -59,4 +62,4 @@ def parcel_at_point(request):
             raise ValueError
     except (KeyError, ValueError):
         return ogc_exception(400, "InvalidParameterValue", "Cần lon và lat hợp lệ (độ). / lon and lat in degrees.")
-    return _panel(parcel_at(lon, lat))
+    return _panel(panel_at_point(lon, lat))

@@ -48,6 +48,11 @@ shared_buffers = 512MB
 work_mem = 32MB
 maintenance_work_mem = 512MB
 max_wal_size = 4GB
+# A streaming standby may follow this cluster (pg_basebackup -R; GEO_REPLICA_URLS, tests/geo/test_replica.py):
+# PostgreSQL 15's defaults, written down; initdb's pg_hba.conf admits replication from 127.0.0.1 (scram).
+wal_level = replica
+max_wal_senders = 10
+hot_standby = on
 CONF
   umask 077
   printf 'postgres://geo:%s@127.0.0.1:%s/geo\n' "$password" "$port" > "$url_file"

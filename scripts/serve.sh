@@ -62,12 +62,13 @@ drop_privileges() {
 if [ "$(id -u)" -eq 0 ]; then drop_privileges; fi
 
 if [ "${1:-}" != "--serve-only" ]; then
-  as_service .venv/bin/python manage.py migrate --noinput -v0
+  # Set-up commands read and write the primary only (a replica may not have replayed their writes yet).
+  as_service env GEO_REPLICA_URLS= .venv/bin/python manage.py migrate --noinput -v0
   # Every registered layer has its change-log triggers (system check layers.E010).
-  as_service .venv/bin/python manage.py check --database default --fail-level ERROR >/dev/null
+  as_service env GEO_REPLICA_URLS= .venv/bin/python manage.py check --database default --fail-level ERROR >/dev/null
   # Change-log entries older than GEO_CHANGE_LOG_RETENTION_DAYS (each feature keeps its latest).
-  as_service .venv/bin/python manage.py compact_change_log -v0
-  as_service .venv/bin/python manage.py seed_demo --if-empty
+  as_service env GEO_REPLICA_URLS= .venv/bin/python manage.py compact_change_log -v0
+  as_service env GEO_REPLICA_URLS= .venv/bin/python manage.py seed_demo --if-empty
   as_service .venv/bin/python manage.py collectstatic --noinput -v0
   url="http://$host:$port"
   cat <<BANNER

@@ -26,7 +26,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("seed_demo", parcels=TEST_PARCELS, verbosity=0)
     yield
     with django_db_blocker.unblock():
-        # pygeoapi keeps its own SQLAlchemy pool; close those connections so the database can be dropped.
+        # Servers and commands started on the test database (platform_url's gunicorn, run_manage) may
+        # still hold connections; close them so the database can be dropped.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")

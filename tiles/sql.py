@@ -40,9 +40,10 @@ def tile_columns(spec: LayerSpec) -> list[str]:
     return [f.column for f in spec.model._meta.concrete_fields if f.column != spec.geometry_field.column]
 
 
-def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> bytes:
-    """The MVT of tile z/x/y (column x, row y) of `grid` for a layer stored in EPSG:4326; the layer
-    inside the tile is named after the collection id."""
+def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR, *, db=None) -> bytes:
+    """The MVT of tile z/x/y (column x, row y) of `grid` for a layer stored in EPSG:4326, read
+    through the database connection `db` (default: Django's); the layer inside the tile is named after
+    the collection id."""
     geom = sql.Identifier(spec.geometry_field.column)
     polygon, point = "Polygon" in spec.geometry_type, spec.geometry_type == "Point"
     shape = sql.SQL("l.{}").format(geom) if point else _SIMPLIFIED.format(geom=geom)
@@ -57,7 +58,7 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
     )
     tile_deg = grid.tile_width_degrees(z)
     west, south, east, north = (0.0, 0.0, 0.0, 0.0) if mercator else grid.degrees_envelope(z, x, y)
-    with connection.cursor() as cursor:
+    with (db or connection).cursor() as cursor:
         cursor.execute(query, {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "layer": spec.id,
                                "west": west, "south": south, "east": east, "north": north,
                                "margin_deg": tile_deg * BUFFER / EXTENT,
@@ -66,18 +67,62 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
         return bytes(cursor.fetchone()[0])
 
 
-def cached_tile(layer_id: str, version: int, z: int, x: int, y: int, tms: str = WEB_MERCATOR.id) -> bytes | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT data FROM tiles_cachedtile WHERE layer_id = %s AND version = %s AND tms = %s "
-                       "AND z = %s AND x = %s AND y = %s", [layer_id, version, tms, z, x, y])
-        row = cursor.fetchone()
-    return bytes(row[0]) if row else None
+# The layer's version (as layers.selectors.layer_version reads it: its committed change count, and
+# whether the caller's own transaction has written the layer, whose tiles nobody else may share) and
+# the cached tile of that version, in one round trip. pg_current_xact_id_if_assigned() is NULL outside
+# a transaction that wrote something (and on a hot standby).
+_CACHE_LOOKUP = """
+SELECT v.version, v.written, c.data
+FROM (SELECT coalesce((SELECT version FROM layers_layerversion WHERE layer_id = %(layer)s), 0) AS version,
+             EXISTS (SELECT 1 FROM layers_pending_version WHERE layer_id = %(layer)s
+                     AND txid = pg_current_xact_id_if_assigned()::text::bigint) AS written) AS v
+LEFT JOIN tiles_cachedtile AS c ON NOT v.written AND c.layer_id = %(layer)s AND c.tms = %(tms)s
+    AND c.z = %(z)s AND c.x = %(x)s AND c.y = %(y)s AND c.version = v.version
+"""
+
+# Keep a tile (one row per tile: a newer version replaces the stored one, an older one is not kept),
+# then drop the tiles that fell out of the newest `max_tiles` stored: those numbered at or below
+# (this tile's number - max_tiles). Each store drops the ones just below that line, an index range of
+# `sweep` numbers, so a store costs the same however big the cache is; every `sweep`-th store sweeps
+# from the bottom, for the tiles a skipped or rolled-back store left (or a lowered maximum). Rows that
+# a concurrent store is dropping are skipped, not waited for: stores do not queue behind each other.
+_CACHE_STORE = """
+WITH stored AS (
+    INSERT INTO tiles_cachedtile AS c (layer_id, tms, z, x, y, version, data, seq)
+    VALUES (%(layer)s, %(tms)s, %(z)s, %(x)s, %(y)s, %(version)s, %(data)s, nextval('tiles_cachedtile_seq'))
+    ON CONFLICT (layer_id, tms, z, x, y) DO UPDATE
+    SET version = EXCLUDED.version, data = EXCLUDED.data, seq = EXCLUDED.seq WHERE c.version < EXCLUDED.version
+    RETURNING seq
+), line AS (
+    SELECT seq - %(max_tiles)s AS top,
+           CASE WHEN seq %% %(sweep)s = 0 THEN 0 ELSE seq - %(max_tiles)s - %(sweep)s END AS bottom
+    FROM stored
+)
+DELETE FROM tiles_cachedtile WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM tiles_cachedtile WHERE seq <= (SELECT top FROM line) AND seq > (SELECT bottom FROM line)
+    FOR UPDATE SKIP LOCKED))
+"""
+EVICTION_SWEEP = 1024
 
 
-def store_tile(layer_id: str, version: int, z: int, x: int, y: int, data: bytes, tms: str = WEB_MERCATOR.id) -> None:
-    """Keep a tile of `version`; tiles of older versions of the layer are dropped on the way."""
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM tiles_cachedtile WHERE layer_id = %s AND version < %s", [layer_id, version])
-        cursor.execute("INSERT INTO tiles_cachedtile (layer_id, version, tms, z, x, y, data, created_at) "
-                       "VALUES (%s, %s, %s, %s, %s, %s, %s, now()) ON CONFLICT DO NOTHING",
-                       [layer_id, version, tms, z, x, y, data])
+def cached_tile(db, layer_id: str, z: int, x: int, y: int, tms: str = WEB_MERCATOR.id
+                ) -> tuple[int, bool, bytes | None]:
+    """(the layer's version, whether the caller's transaction wrote the layer, the cached tile of
+    that version, gzip-compressed, or None), in one statement on the connection `db`."""
+    with db.cursor() as cursor:
+        cursor.execute(_CACHE_LOOKUP, {"layer": layer_id, "tms": tms, "z": z, "x": x, "y": y})
+        version, written, data = cursor.fetchone()
+    return version, written, None if data is None else bytes(data)
+
+
+def store_tile(db, layer_id: str, version: int, z: int, x: int, y: int, data: bytes, *, max_tiles: int,
+               tms: str = WEB_MERCATOR.id) -> None:
+    """Keep the gzip-compressed tile of `version` (replacing an older version's) and evict the
+    oldest tiles beyond the newest `max_tiles`, in one statement on the connection `db` (the primary)."""
+    # Outside a caller's transaction the store is a transaction of its own, and a cached tile is not
+    # worth waiting for the disk: its commit does not wait for the WAL flush (a crash may lose the
+    # last tiles stored, which are rendered again).
+    statement = _CACHE_STORE if not db.get_autocommit() else "SET LOCAL synchronous_commit TO off;" + _CACHE_STORE
+    with db.cursor() as cursor:
+        cursor.execute(statement, {"layer": layer_id, "tms": tms, "z": z, "x": x, "y": y, "version": version,
+                                      "data": data, "max_tiles": max_tiles, "sweep": EVICTION_SWEEP})

@@ -1,4 +1,6 @@
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
+from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -8,6 +10,8 @@ from layers.selectors import layer_version
 
 from .grids import MAX_ZOOM, WEB_MERCATOR, Grid
 from .services import tile_get
+
+MVT = "application/vnd.mapbox-vector-tile"
 
 
 @csrf_exempt  # read-only: unknown methods get 405, not a CSRF refusal
@@ -27,19 +31,38 @@ def _client_etags(request) -> set[str]:
     return {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
 
 
-def tile_response(request, spec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> HttpResponse:
-    def etag(version):
-        return f'"{spec.id}-{version}-{grid.id}-{z}-{x}-{y}"'
+def accepts_gzip(request) -> bool:
+    """Whether the client takes gzip-encoded bodies, read as Django's GZipMiddleware reads it (which
+    compresses every other answer), so a client gets one coding whichever of the two answers it."""
+    return bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
 
-    version = layer_version(spec.id)
-    if version is not None and etag(version) in _client_etags(request):  # unchanged: nothing to render or send
+
+def tile_response(request, spec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> HttpResponse:
+    """A tile as stored (gzip, `Content-Encoding: gzip`) to clients that accept gzip, decompressed for
+    the others; the ETag names the layer version (weak when compressed, as RFC 9110 asks of the
+    representations of one resource in several codings), and a revalidation whose ETag names the
+    current version gets a 304 from the version alone, the tile unread."""
+    gzip_ok = accepts_gzip(request)
+
+    def etag(version):
+        tag = f'"{spec.id}-{version}-{grid.id}-{z}-{x}-{y}"'
+        return "W/" + tag if gzip_ok else tag
+
+    known = _client_etags(request)
+    version = layer_version(spec.id) if known else None
+    if version is not None and etag(version).removeprefix("W/") in known:  # unchanged: nothing to read or send
         response = HttpResponse(status=304)
         response["ETag"] = etag(version)
     else:
-        body, version = tile_get(spec, z, x, y, grid)
-        response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
-        if version is not None:
-            response["ETag"] = etag(version)
+        tile = tile_get(spec, z, x, y, grid)
+        if gzip_ok and tile.gzipped:
+            response = HttpResponse(tile.gzipped, content_type=MVT)
+            response["Content-Encoding"] = "gzip"  # Django's GZipMiddleware leaves encoded bodies alone
+        else:
+            response = HttpResponse(tile.mvt(), content_type=MVT)
+        if tile.version is not None:
+            response["ETag"] = etag(tile.version)
+    patch_vary_headers(response, ("Accept-Encoding",))
     # Clients revalidate: a write to the layer changes the version, hence the ETag.
     response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
     return response

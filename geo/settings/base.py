@@ -47,6 +47,8 @@ MIDDLEWARE = [
     # Everything else compressed for clients that accept it (tiles, GeoJSON, pages); Django pads the
     # gzip header at random against BREACH. Above the rest, so it compresses their final body.
     "django.middleware.gzip.GZipMiddleware",
+    # Reads on replicas when configured; a writer's reads on the primary (geo/dbrouter.py, layers/db.py).
+    "geo.pinning.PrimaryPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

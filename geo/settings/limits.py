@@ -55,3 +55,8 @@ GEO_OPEN311_JURISDICTION = os.environ.get("GEO_OPEN311_JURISDICTION", "binhphuoc
 GEO_REPORT_RATE_LIMITS = ((_int("GEO_REPORT_RATE_BURST", 5), 10 * 60), (_int("GEO_REPORT_RATE_DAILY", 20), 24 * 3600))
 # "Me too" on citizens' reports: once per address and report, (supports, seconds) per address.
 GEO_SUPPORT_RATE_LIMIT = (_int("GEO_SUPPORT_RATE_COUNT", 20), _int("GEO_SUPPORT_RATE_SECONDS", 3600))
+# Vector tiles the tile cache keeps (tiles/services.py); beyond it the oldest stored are dropped. 0: no cache.
+GEO_TILE_CACHE_MAX_TILES = _int("GEO_TILE_CACHE_MAX_TILES", 500_000)
+# Loads of at least this many rows that leave only their own rows in a layer build its indexes after the
+# load (layers/writes.py: faster, but readers of the layer wait until the load commits).
+GEO_BULK_REBUILD_INDEXES_FROM = _int("GEO_BULK_REBUILD_INDEXES_FROM", 20_000)

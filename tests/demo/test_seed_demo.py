@@ -19,6 +19,7 @@ from places.models import AdminUnit
 from planning.models import ZoningZone
 from safety.models import Camera
 from tests.conftest import TEST_PARCELS
+from tests.schema import parcel_table_definitions
 from tourism.models import TourismPoi
 from transport.models import Road
 from utilities.models import WaterValve
@@ -129,14 +130,20 @@ def _parcels_digest() -> str:
         return cursor.fetchone()[0]
 
 
-def test_same_seed_gives_the_same_province():
+def test_same_seed_gives_the_same_province(settings):
     before = _parcels_digest()
+    definitions = parcel_table_definitions()
     call_command("seed_demo", parcels=TEST_PARCELS, replace=True, verbosity=0)
     assert _parcels_digest() == before
     call_command("seed_demo", parcels=TEST_PARCELS, replace=True, seed=7, verbosity=0)
     assert _parcels_digest() != before
+    # As a big seed does (GEO_BULK_REBUILD_INDEXES_FROM parcels or more): the parcel table's indexes and
+    # foreign keys built after the load, the same ones, and the same province.
+    settings.GEO_BULK_REBUILD_INDEXES_FROM = 1
     call_command("seed_demo", parcels=TEST_PARCELS, replace=True, verbosity=0)  # what later tests expect
     assert _parcels_digest() == before
+    assert parcel_table_definitions() == definitions
+    assert any("gist" in d for _, d in definitions[0]) and any(d.startswith("FOREIGN KEY") for _, d in definitions[1])
 
 
 def test_generator_is_deterministic_without_a_database():

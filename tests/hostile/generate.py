@@ -131,7 +131,7 @@ QUERIES = [
     "bbox=1,2,3,4,5", "bbox=a,b,c,d", "bbox=nan,0,1,1", "bbox=inf,0,1,1", "bbox=1,2,3,4,5,6,7",
     "bbox=", "bbox-crs=http://example.com", "crs=EPSG:4326", "crs=http://127.0.0.1:9/crs", "crs=/etc/passwd",
     "f=xml", "f=jsonld", "f=", "f=../../etc/passwd", "skipGeometry=maybe", "resulttype=all", "filter=1=1",
-    "filter=name%3D%27x%27", "filter-lang=cql2-json", "filter-crs=x", "q=%00", "name=%00", "%00=1", "x=1",
+    "filter=nothing%3D%27x%27", "filter-lang=cql2-json", "filter-crs=x", "q=%00", "name=%00", "%00=1", "x=1",
     "name=" + "x" * 2000, "lang=%00", "lang=" + "v" * 2000, "name=%01%02", "limit=%00", "unknown=%27%3B--",
     "sortby=%2Bname%2C%2Bname%2C" + "%2Bname%2C" * 400, "properties=" + "name," * 300, "offset=%C2%B9",
 ]

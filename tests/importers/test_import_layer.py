@@ -12,11 +12,14 @@ from django.db import connection
 
 from importers import vnencodings
 from importers.models import ImportRecord
+from layers import registry, writes
+from layers.editing import Editor
 from importers.services import ImportOptions, layer_import
 from importers.safety import ImportRejected
 from importers.sources import EncodingUnsure
 from land.models import Parcel
 from tests.conftest import ROOT
+from tests.schema import parcel_table_definitions
 from tourism.models import TourismPoi
 from transport.models import Streetlight
 
@@ -184,6 +187,37 @@ def test_replace_and_upsert(tmp_path):
     assert Streetlight.objects.get(light_code="NEW-0").wattage_w == 250
     with pytest.raises(ImportRejected, match="--key"):
         run("streetlights", path, mode="upsert")
+
+
+def test_a_big_replace_builds_the_indexes_after_the_load_and_can_be_undone(tmp_path, settings):
+    """From GEO_BULK_REBUILD_INDEXES_FROM rows a whole-layer replace drops the parcel table's secondary
+    indexes, its identity constraint and foreign keys, loads, then builds them again: the table ends
+    with the same definitions, the replaced parcels are logged with their before-image, and undoing
+    the import brings them back with their ids."""
+    settings.GEO_BULK_REBUILD_INDEXES_FROM = 5
+    definitions = parcel_table_definitions()
+    assert any("gist" in d for _, d in definitions[0]) and any(d.startswith("FOREIGN KEY") for _, d in definitions[1])
+    first = run("parcels", corpus.write_shapefile_zip(corpus.parcel_squares(6), tmp_path / "to900.zip"))
+    assert first.accepted == 6 and parcel_table_definitions() == definitions
+    old = sorted(Parcel.objects.values_list("id", "map_sheet_no", "parcel_no", "address", "area_m2"))
+    frame = corpus.parcel_squares(8, sheet=901)
+    frame.loc[7, "SoThua"] = 1  # the same parcel twice: refused by the identity check before anything is written
+    duplicated = run("parcels", corpus.write_shapefile_zip(frame, tmp_path / "trung.zip"), mode="replace")
+    assert not duplicated.written and [r for r, _ in duplicated.reasons] == [1, 8]
+    assert sorted(Parcel.objects.values_list("id", "map_sheet_no", "parcel_no", "address", "area_m2")) == old
+    report = run("parcels", corpus.write_shapefile_zip(corpus.parcel_squares(8, sheet=901), tmp_path / "to901.zip"),
+                 mode="replace")
+    assert report.written and report.accepted == 8
+    assert set(Parcel.objects.values_list("map_sheet_no", flat=True)) == {901}
+    assert parcel_table_definitions() == definitions
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT op, count(*), count(before) FROM layers_change WHERE layer_id = 'parcels' "
+                       "AND record_id = %s GROUP BY op ORDER BY op", [report.record_id])
+        assert cursor.fetchall() == [("D", len(old), len(old)), ("I", 8, 0)]
+    undone = writes.undo_import(spec=registry.get("parcels"), editor=Editor.system("test"),
+                                record_id=report.record_id)
+    assert (undone.removed, undone.reinstated) == (8, len(old))
+    assert sorted(Parcel.objects.values_list("id", "map_sheet_no", "parcel_no", "address", "area_m2")) == old
 
 
 def test_geopackage_with_several_layers_needs_layer(tmp_path):

@@ -6,6 +6,7 @@ from django.contrib.gis.geos import Polygon
 
 from layers import registry
 from layers.registry import ROLE_UTILITY
+from ogcapi.features import COUNT_CAP
 
 pytestmark = pytest.mark.django_db
 PUBLIC = [s.id for s in registry.all_layers() if s.public]
@@ -73,12 +74,15 @@ def test_a_utility_reads_its_network_but_not_the_cameras(utility_client):
 
 
 @pytest.mark.parametrize("layer_id", PUBLIC)
-def test_every_public_collection_serves_its_features_with_exact_counts(client, layer_id):
+def test_every_public_collection_serves_its_features_with_counts_when_cheap(client, layer_id):
     model = registry.get(layer_id).model
     total = model.objects.count()
     assert total > 0
     page = get_json(client, f"/ogcapi/collections/{layer_id}/items", limit=7)
-    assert page["numberMatched"] == total
+    if total <= COUNT_CAP:
+        assert page["numberMatched"] == total
+    else:  # counting would scan more than COUNT_CAP rows: left out (optional in OGC API Features)
+        assert "numberMatched" not in page and any(link["rel"] == "next" for link in page["links"])
     assert page["numberReturned"] == len(page["features"]) == min(7, total)
     first = page["features"][0]
     assert first["geometry"]["type"] == registry.get(layer_id).geometry_type

@@ -24,6 +24,7 @@ from layers import feed, registry, writes
 from layers.editing import Editor
 from layers.registry import ROLE_IOC, officer
 from tests.browser import new_page, sign_in, wait_until
+from tests.threads import in_thread
 
 LAYER = "cameras"
 PATH = f"/live/collections/{LAYER}"
@@ -36,26 +37,6 @@ def _sql(statement: str, params=()) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else []
-
-
-def in_thread(work, *args, **kwargs):
-    """Run `work` on a thread of its own (its own connection, committing), and return its result."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = work(*args, **kwargs)
-        except BaseException as error:  # handed to the test
-            result["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
 
 
 def _camera_feature(code: str) -> dict:
