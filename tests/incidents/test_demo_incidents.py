@@ -15,7 +15,12 @@ from layers.models import Change
 from places.models import AdminUnit
 
 pytestmark = pytest.mark.django_db
-NOW = timezone.now().replace(microsecond=0)
+
+
+# A fixed instant: which reports are still at each step (some only a few hours) depends on the instant
+# the month is loaded as of, and loaded as of the moment the suite runs the test failed at some hours
+# (no report left "verified" at 00:35 in Vietnam). The demo's draws are the same for a given instant.
+NOW = dt.datetime(2026, 12, 3, 17, 6, tzinfo=dt.timezone.utc)
 
 
 def load(seed=11) -> tuple[int, list[Incident]]:
