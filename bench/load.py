@@ -1,5 +1,7 @@
-"""HTTP load for bench/speed.py: N clients, each a thread with one keep-alive connection
-(http.client), sending GETs for a fixed time after a warm-up; reports requests/s, p50 and p95.
+"""HTTP load for bench/speed.py: N clients, each with one keep-alive connection, sending GETs for a
+fixed time after a warm-up; reports requests/s, p50 and p95. run_wrk() drives wrk (C, as pgbench is
+for the raw SQL: the client's own cost stays out of the servers' figures); run() is the Python client
+(a thread per client, http.client), used when wrk is missing and to fill the tile cache.
 
 Paths come from a list made beforehand (the same list for every server measured). `fresh=True` hands
 out each path once, in order, across the clients (tiles never asked before); otherwise each client
@@ -9,10 +11,15 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import os
 import random
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -118,3 +125,63 @@ def run(host: str, port: int, paths: list[str] | FreshPaths, *, clients: int, se
     all_latencies = [x for per_client in latencies for x in per_client]
     return Result(len(all_latencies), seconds, all_latencies, merged,
                   reused=(fresh.reused - reused_before) if fresh else 0)
+
+
+# --- wrk: a C load generator, as pgbench is for the raw SQL ------------------------------------------
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
+
+
+@dataclass
+class WrkResult:
+    """What wrk measured: requests in the measured window, their p50/p95, failures, fresh paths reused."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    errors: int  # non-2xx/3xx answers and socket errors
+    reused: int = 0
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        return {0.5: self.p50_ms, 0.95: self.p95_ms}[q]
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(host: str, port: int, paths: list[str] | FreshPaths, *, clients: int, seconds: float,
+            warmup: float, headers: dict[str, str] | None = None, seed: int = 12) -> WrkResult:
+    """As run(), with wrk (one thread, `clients` keep-alive connections): a warm-up run, then the
+    measured run. Fresh paths continue where the last run stopped; they are never asked twice unless
+    the list runs out (counted in `reused`; wrk cannot empty a cache in between)."""
+    fresh = paths if isinstance(paths, FreshPaths) else None
+    listed = fresh.paths if fresh else paths
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
+        f.write("\n".join(listed) + "\n")
+    extra = [a for k, v in (headers or {}).items() for a in ("-H", f"{k}: {v}")]
+
+    def once(duration: float) -> list[str]:
+        mode = ["fresh", str(fresh.position)] if fresh else ["random", str(seed)]
+        done = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "120s",
+                               *extra, "-s", str(WRK_SCRIPT), f"http://{host}:{port}", "--", f.name, *mode],
+                              capture_output=True, text=True, check=True)
+        fields = next(line.split() for line in done.stdout.splitlines() if line.startswith("RESULT"))
+        if fresh:
+            fresh.position += int(fields[7])
+        return fields
+
+    try:
+        if warmup:
+            once(warmup)
+        reused_before = max(0, (fresh.position - len(listed))) if fresh else 0
+        requests, secs, p50, p95, status_errors, socket_errors, _ = once(seconds)[1:]
+    finally:
+        os.unlink(f.name)
+    reused = max(0, fresh.position - len(listed)) - reused_before if fresh else 0
+    errors = int(status_errors) + int(socket_errors)
+    return WrkResult(int(requests), float(secs), float(p50), float(p95), errors, reused)

@@ -12,7 +12,8 @@
 4. The raw SQL through pgbench with our statements (bench/pgbench/*.sql), the same points, boxes and
    tiles as the HTTP clients (tables in the schema bench_speed, drawn from the parcels inside the
    parcels' extent).
-5. HTTP load from bench/load.py: 1 and 8 keep-alive clients, a warm-up then a fixed time per measure.
+5. HTTP load from wrk (a C client, as pgbench is; `--client python` for bench/load.py's threads):
+   1 and 8 keep-alive clients, a warm-up then a fixed time per measure.
 6. The imports (bench/import_parcels.py --json) and the tile cache's miss cost (bench/tile_cache.py
    --json) from their own benchmarks, when present.
 Prints the table, with the issue's targets, and writes it as Markdown to var/bench/speed.md.
@@ -223,6 +224,17 @@ def start_platform(env: dict) -> tuple[subprocess.Popen, int]:
             cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT)
     wait_until_up(f"http://127.0.0.1:{port}/healthz", server, "the platform", log)
     return server, port
+
+
+def http_client(wanted: str) -> str:
+    """The HTTP load client to use: wrk (installed from Debian when missing and we are root), else Python."""
+    if wanted == "wrk" and not load.wrk_available() and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package) ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True, check=False)
+    if wanted == "wrk" and not load.wrk_available():
+        print("wrk is not available: measuring with the Python client (its own cost counts in every HTTP figure)")
+        return "python"
+    return wanted
 
 
 def tipg_ready() -> bool:
@@ -457,6 +469,8 @@ def main() -> None:
     parser.add_argument("--import-parcels", type=int, default=200_000)
     parser.add_argument("--skip-import", action="store_true", help="leave out bench/import_parcels.py")
     parser.add_argument("--skip-tile-cache", action="store_true", help="leave out bench/tile_cache.py")
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk",
+                        help="HTTP load client: wrk (C; installed with apt-get when missing and root) or bench/load.py's own")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -472,6 +486,7 @@ def main() -> None:
         mark = time.perf_counter()
 
     install_tipg()
+    client = http_client(args.client)
     phase("TiPg install")
     cfg, env, seed = seeded_database(args.parcels, args.suffix, args.reuse)
     phase("database")
@@ -491,12 +506,19 @@ def main() -> None:
         servers = {"platform": platform_port, "tipg": tipg_port}
 
         def http(system: str, what: str, paths, *, n: int, headers=None) -> None:
-            result = load.run("127.0.0.1", servers[system], paths, clients=n, seconds=args.seconds,
-                              warmup=args.warmup, headers=headers)
-            bad = {s: c for s, c in result.statuses.items() if not 200 <= s < 400}
-            note = f"{result.reused} tiles asked twice, the cache emptied between" if result.reused else ""
-            if bad:
-                note = (note + "; " if note else "") + "statuses " + ", ".join(f"{s}×{c}" for s, c in sorted(bad.items()))
+            if client == "wrk":
+                result = load.run_wrk("127.0.0.1", servers[system], paths, clients=n, seconds=args.seconds,
+                                      warmup=args.warmup, headers=headers)
+                note = f"{result.reused} tiles asked twice (maybe cached)" if result.reused else ""
+                if result.errors:
+                    note = (note + "; " if note else "") + f"{result.errors} failed"
+            else:
+                result = load.run("127.0.0.1", servers[system], paths, clients=n, seconds=args.seconds,
+                                  warmup=args.warmup, headers=headers)
+                bad = {s: c for s, c in result.statuses.items() if not 200 <= s < 400}
+                note = f"{result.reused} tiles asked twice, the cache emptied between" if result.reused else ""
+                if bad:
+                    note = (note + "; " if note else "") + "statuses " + ", ".join(f"{s}×{c}" for s, c in sorted(bad.items()))
             m = Measure(result.per_second, result.percentile_ms(0.5), result.percentile_ms(0.95), result.errors, note)
             results[(what, system, n)] = m
             print(f"  {what:<22} {system:<8} {n} client(s): {cell(m)}", flush=True)
@@ -521,7 +543,7 @@ def main() -> None:
             http("platform", "parcel panel", panel_paths, n=n)
             for limit in (100, 1000):
                 what = f"items limit={limit}"
-                raw(what, f"items_{limit}.sql", {"boxes": len(work.boxes[limit])}, n=n)
+                raw(what, "items.sql", {"boxes": len(work.boxes[limit]), "limit": limit}, n=n)
                 http("platform", what, items_paths[limit]["platform"], n=n, headers=geojson)
                 http("tipg", what, items_paths[limit]["tipg"], n=n, headers=geojson)
 
@@ -609,6 +631,7 @@ def main() -> None:
     load_after = os.getloadavg()
     about = (f"{args.parcels:,} parcels, {os.cpu_count()} CPUs, {args.seconds:g} s per figure after {args.warmup:g} s "
              f"warm-up; platform: gunicorn 2 workers; TiPg {TIPG_VERSION}: uvicorn 2 workers; raw SQL: pgbench; "
+             f"HTTP client: {'wrk (1 thread, N connections)' if client == 'wrk' else 'bench/load.py (Python threads)'}; "
              f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; whole run "
              f"{(time.perf_counter() - started) / 60:.1f} min (" + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()) + ")")
     print()

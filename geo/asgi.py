@@ -2,11 +2,12 @@
 
 Event streams (paths under /live/ and /ioc/live, and paths ending in /live such as a citizen's
 /phan-anh/<code>/live; see live/) run on the event loop through Django's ASGI handler: thousands of
-open streams cost no thread each. Every other request runs Django's WSGI application in
-a pool of GEO_WSGI_THREADS threads per process (a2wsgi), as a threaded WSGI server would: each thread
-keeps its persistent database connection (CONN_MAX_AGE), which Django's ASGI handler cannot (it runs
-each sync view in a new thread, so connections would be opened per request and leak), and WhiteNoise,
-which has no ASGI support, serves static files as before.
+open streams cost no thread each. Anonymous GETs of public tiles and of the parcel panel take the lean
+path of geo/fastpath.py (the same answers without the middleware stack). Every other request runs
+Django's WSGI application in a pool of GEO_WSGI_THREADS threads per process (a2wsgi), as a threaded
+WSGI server would: each thread keeps its persistent database connection (CONN_MAX_AGE), which Django's
+ASGI handler cannot (it runs each sync view in a new thread, so connections would be opened per
+request and leak), and WhiteNoise, which has no ASGI support, serves static files as before.
 
 A stream never ends by itself, so the worker ends them when the server stops (the clients reconnect
 with Last-Event-ID), and ordinary requests keep their grace period.
@@ -18,6 +19,7 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from uvicorn.server import Server  # noqa: E402
@@ -33,7 +35,9 @@ def is_event_stream(path: str) -> bool:
 
 
 django_asgi = get_asgi_application()
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("GEO_WSGI_THREADS", "8")))
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.GEO_WSGI_THREADS)
+
+from . import fastpath  # noqa: E402  (after Django is set up)
 
 
 async def _lifespan(receive, send) -> None:
@@ -45,6 +49,7 @@ async def _lifespan(receive, send) -> None:
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             hub.stop()
+            await fastpath.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -115,6 +120,8 @@ async def application(scope, receive, send):
         await _refuse(send, *refusal)
     elif scope["type"] == "http" and is_event_stream(scope["path"]):
         await _event_stream(scope, receive, send)
+    elif scope["type"] == "http" and fastpath.ENABLED:
+        await fastpath.serve(scope, receive, send, django_wsgi)  # Django's unless a plain public read
     else:
         await django_wsgi(scope, receive, send)
 

@@ -29,13 +29,17 @@ class StatementTimeoutMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        """A statement cut off by the timeout: 503 with a hint, never a traceback."""
         if isinstance(exception, OperationalError) and "statement timeout" in str(exception):
-            response = ogc_exception(503, "Timeout", "Yêu cầu mất quá nhiều thời gian; hãy thu hẹp phạm vi và thử "
-                                                     "lại. / The request took too long; narrow it and retry.")
-            response["Retry-After"] = "5"
-            return response
+            return timed_out()
         return None
+
+
+def timed_out():
+    """The answer to a request whose statement the timeout cut off: 503 with a hint, never a traceback."""
+    response = ogc_exception(503, "Timeout", "Yêu cầu mất quá nhiều thời gian; hãy thu hẹp phạm vi và thử "
+                                             "lại. / The request took too long; narrow it and retry.")
+    response["Retry-After"] = "5"
+    return response
 
 
 class BrowserErrorPagesMiddleware:

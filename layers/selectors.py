@@ -32,11 +32,15 @@ def layer_version(layer_id: str) -> int | None:
     not what anyone else sees (no shared cache may keep it). Read where the caller's other reads go
     (layers.db: a replica, or the primary once this request wrote)."""
     with db.read_connection().cursor() as cursor:
-        cursor.execute("SELECT (SELECT version FROM layers_layerversion WHERE layer_id = %s), EXISTS (SELECT 1 "
-                       "FROM layers_pending_version WHERE layer_id = %s "
-                       "AND txid = pg_current_xact_id_if_assigned()::text::bigint)", [layer_id, layer_id])
+        cursor.execute(LAYER_VERSION, {"layer": layer_id})
         version, written = cursor.fetchone()
     return None if written else version or 0
+
+
+# (the layer's committed change count or NULL, whether the caller's own open transaction wrote it)
+LAYER_VERSION = ("SELECT (SELECT version FROM layers_layerversion WHERE layer_id = %(layer)s), EXISTS (SELECT 1 "
+                 "FROM layers_pending_version WHERE layer_id = %(layer)s "
+                 "AND txid = pg_current_xact_id_if_assigned()::text::bigint)")
 
 
 def layers_changed_at(layer_ids: list[str]):

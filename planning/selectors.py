@@ -123,6 +123,11 @@ _PREPARED = {
 }
 
 
+# The panel of the parcel at a point ($1 lon, $2 lat, $3 the outline's most vertices), also run by the
+# lean path (geo/fastpath.py) on its own connections.
+PANEL_AT_POINT = _PREPARED["geo_panel_at_point"][1]
+
+
 def _panel(name: str, *params) -> str | None:
     connection = read_connection()
     connection.ensure_connection()  # checked (geo/postgis) and maybe replaced: a new session has nothing prepared

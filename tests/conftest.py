@@ -56,34 +56,45 @@ def run_manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def platform_url(test_db_env):
+def serve_platform(env: dict, *, workers: int = 2, log=None, preload: bool = True) -> tuple[subprocess.Popen, str]:
     """The platform served as `make run` serves it (scripts/serve.sh): gunicorn with geo.asgi's uvicorn
-    worker (event streams on the event loop, every other request in the WSGI thread pool), on the
-    test database. Event streams send a heartbeat every second, so tests see a quiet stream's resume
-    point move without waiting."""
+    worker, with the environment `env`; (the server, its base URL) once /healthz answers 200.
+    Stop it with stop_platform."""
     port = _free_port()
-    env = {**test_db_env, "GEO_LIVE_HEARTBEAT_SECONDS": "1"}
-    log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w") if (ROOT / "var" / "log").is_dir() else subprocess.DEVNULL
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "geo.asgi:application", "--worker-class", "geo.asgi.Worker",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload", "--timeout", "120"],
-        cwd=ROOT, env=env, stdout=log, stderr=log)
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120", *(["--preload"] if preload else [])],
+        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=log or subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
             if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                break
+                return server, base
         except requests.RequestException:  # not listening yet, or still starting its workers
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            pytest.fail("the platform did not start under gunicorn (see var/log/test-gunicorn.log)")
+            said = "" if log else ": " + server.stderr.read().decode(errors="replace")[-2000:]
+            pytest.fail("the platform did not start under gunicorn" + (said or " (see var/log/test-gunicorn.log)"))
         time.sleep(0.3)
-    yield base
+
+
+def stop_platform(server: subprocess.Popen) -> None:
     server.terminate()
     server.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def platform_url(test_db_env):
+    """The platform served as `make run` serves it (event streams on the event loop, public tiles and
+    panels on the lean path, every other request in the WSGI thread pool), on the test database. Event
+    streams send a heartbeat every second, so tests see a quiet stream's resume point move without waiting."""
+    env = {**test_db_env, "GEO_LIVE_HEARTBEAT_SECONDS": "1"}
+    log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w") if (ROOT / "var" / "log").is_dir() else None
+    server, base = serve_platform(env, log=log)
+    yield base
+    stop_platform(server)
 
 
 @pytest.fixture(scope="session")

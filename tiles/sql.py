@@ -44,11 +44,18 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
     """The MVT of tile z/x/y (column x, row y) of `grid` for a layer stored in EPSG:4326, read
     through the database connection `db` (default: Django's); the layer inside the tile is named after
     the collection id."""
+    with (db or connection).cursor() as cursor:
+        cursor.execute(tile_statement(spec, grid), tile_parameters(spec, z, x, y, grid))
+        return bytes(cursor.fetchone()[0])
+
+
+def tile_statement(spec: LayerSpec, grid: Grid = WEB_MERCATOR) -> sql.Composed:
+    """The statement rendering a tile of the layer in `grid` (parameters: tile_parameters)."""
     geom = sql.Identifier(spec.geometry_field.column)
     polygon, point = "Polygon" in spec.geometry_type, spec.geometry_type == "Point"
     shape = sql.SQL("l.{}").format(geom) if point else _SIMPLIFIED.format(geom=geom)
     mercator = grid is WEB_MERCATOR
-    query = _TILE.format(
+    return _TILE.format(
         bounds=_MERCATOR_BOUNDS if mercator else _DEGREES_BOUNDS,
         columns=sql.SQL(", ").join(sql.SQL("l.{}").format(sql.Identifier(c)) for c in tile_columns(spec)),
         geom=geom,
@@ -56,22 +63,23 @@ def render_tile(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
         keep=_VISIBLE.format(geom=geom) if polygon else sql.SQL(""),
         table=sql.Identifier(spec.table),
     )
+
+
+def tile_parameters(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> dict:
     tile_deg = grid.tile_width_degrees(z)
-    west, south, east, north = (0.0, 0.0, 0.0, 0.0) if mercator else grid.degrees_envelope(z, x, y)
-    with (db or connection).cursor() as cursor:
-        cursor.execute(query, {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "layer": spec.id,
-                               "west": west, "south": south, "east": east, "north": north,
-                               "margin_deg": tile_deg * BUFFER / EXTENT,
-                               "extent": EXTENT, "buffer": BUFFER, "max_features": MAX_FEATURES,
-                               "tolerance": tile_deg / EXTENT / 2, "pixel_area": (tile_deg / 512) ** 2})
-        return bytes(cursor.fetchone()[0])
+    west, south, east, north = (0.0, 0.0, 0.0, 0.0) if grid is WEB_MERCATOR else grid.degrees_envelope(z, x, y)
+    return {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "layer": spec.id,
+            "west": west, "south": south, "east": east, "north": north,
+            "margin_deg": tile_deg * BUFFER / EXTENT,
+            "extent": EXTENT, "buffer": BUFFER, "max_features": MAX_FEATURES,
+            "tolerance": tile_deg / EXTENT / 2, "pixel_area": (tile_deg / 512) ** 2}
 
 
 # The layer's version (as layers.selectors.layer_version reads it: its committed change count, and
 # whether the caller's own transaction has written the layer, whose tiles nobody else may share) and
 # the cached tile of that version, in one round trip. pg_current_xact_id_if_assigned() is NULL outside
 # a transaction that wrote something (and on a hot standby).
-_CACHE_LOOKUP = """
+CACHE_LOOKUP = """
 SELECT v.version, v.written, c.data
 FROM (SELECT coalesce((SELECT version FROM layers_layerversion WHERE layer_id = %(layer)s), 0) AS version,
              EXISTS (SELECT 1 FROM layers_pending_version WHERE layer_id = %(layer)s
@@ -86,7 +94,7 @@ LEFT JOIN tiles_cachedtile AS c ON NOT v.written AND c.layer_id = %(layer)s AND 
 # `sweep` numbers, so a store costs the same however big the cache is; every `sweep`-th store sweeps
 # from the bottom, for the tiles a skipped or rolled-back store left (or a lowered maximum). Rows that
 # a concurrent store is dropping are skipped, not waited for: stores do not queue behind each other.
-_CACHE_STORE = """
+CACHE_STORE = """
 WITH stored AS (
     INSERT INTO tiles_cachedtile AS c (layer_id, tms, z, x, y, version, data, seq)
     VALUES (%(layer)s, %(tms)s, %(z)s, %(x)s, %(y)s, %(version)s, %(data)s, nextval('tiles_cachedtile_seq'))
@@ -110,7 +118,7 @@ def cached_tile(db, layer_id: str, z: int, x: int, y: int, tms: str = WEB_MERCAT
     """(the layer's version, whether the caller's transaction wrote the layer, the cached tile of
     that version, gzip-compressed, or None), in one statement on the connection `db`."""
     with db.cursor() as cursor:
-        cursor.execute(_CACHE_LOOKUP, {"layer": layer_id, "tms": tms, "z": z, "x": x, "y": y})
+        cursor.execute(CACHE_LOOKUP, {"layer": layer_id, "tms": tms, "z": z, "x": x, "y": y})
         version, written, data = cursor.fetchone()
     return version, written, None if data is None else bytes(data)
 
@@ -122,7 +130,7 @@ def store_tile(db, layer_id: str, version: int, z: int, x: int, y: int, data: by
     # Outside a caller's transaction the store is a transaction of its own, and a cached tile is not
     # worth waiting for the disk: its commit does not wait for the WAL flush (a crash may lose the
     # last tiles stored, which are rendered again).
-    statement = _CACHE_STORE if not db.get_autocommit() else "SET LOCAL synchronous_commit TO off;" + _CACHE_STORE
+    statement = CACHE_STORE if not db.get_autocommit() else "SET LOCAL synchronous_commit TO off;" + CACHE_STORE
     with db.cursor() as cursor:
         cursor.execute(statement, {"layer": layer_id, "tms": tms, "z": z, "x": x, "y": y, "version": version,
                                       "data": data, "max_tiles": max_tiles, "sweep": EVICTION_SWEEP})

@@ -57,6 +57,14 @@ GEO_REPORT_RATE_LIMITS = ((_int("GEO_REPORT_RATE_BURST", 5), 10 * 60), (_int("GE
 GEO_SUPPORT_RATE_LIMIT = (_int("GEO_SUPPORT_RATE_COUNT", 20), _int("GEO_SUPPORT_RATE_SECONDS", 3600))
 # Vector tiles the tile cache keeps (tiles/services.py); beyond it the oldest stored are dropped. 0: no cache.
 GEO_TILE_CACHE_MAX_TILES = _int("GEO_TILE_CACHE_MAX_TILES", 500_000)
+# Threads per worker process for requests other than event streams (geo/asgi.py): renders and panels
+# in flight, each thread with one persistent database connection.
+GEO_WSGI_THREADS = _int("GEO_WSGI_THREADS", 8)
+# Anonymous tile and parcel-panel GETs answered on the event loop without Django's middleware stack,
+# with the same answers (geo/fastpath.py), over at most GEO_FAST_PATH_CONNECTIONS connections of
+# its own per worker process (more statements at once than the database has cores only queue there).
+GEO_FAST_PATH = os.environ.get("GEO_FAST_PATH", "1").lower() not in ("0", "false", "no", "off")
+GEO_FAST_PATH_CONNECTIONS = _int("GEO_FAST_PATH_CONNECTIONS", 8)
 # Loads of at least this many rows that leave only their own rows in a layer build its indexes after the
 # load (layers/writes.py: faster, but readers of the layer wait until the load commits).
 GEO_BULK_REBUILD_INDEXES_FROM = _int("GEO_BULK_REBUILD_INDEXES_FROM", 20_000)

@@ -10,6 +10,7 @@ Which database answered is seen in the answers: the standby's replay is paused, 
 the primary exists there only; an anonymous read does not see it (the standby answered), the writer
 does (the primary answered)."""
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -268,16 +269,24 @@ def test_anonymous_reads_come_from_the_standby(platform):
     (parcel_id, lon, lat, address), = sql(platform["primary"], "SELECT id, ST_X(p), ST_Y(p), address FROM "
                                                               "(SELECT id, address, ST_PointOnSurface(geom) p FROM land_parcel "
                                                               "ORDER BY id LIMIT 1) s")
+    n = 2**16  # the parcel's z16 tile: its ETag names the layer version the tile shows
+    tile = (f"{base}/tiles/parcels/16/{int((lon + 180) / 360 * n)}/"
+            f"{int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)}.pbf")
+    before = requests.get(tile, timeout=30).headers["ETag"]
     with replay_paused(platform):
         sql(platform["primary"], "UPDATE land_parcel SET address = %s WHERE id = %s", "Địa chỉ mới", parcel_id)
         panel = requests.get(f"{base}/api/parcels/at", params={"lon": lon, "lat": lat}, timeout=30).json()
         assert panel["id"] == parcel_id and panel["address"] == address  # the standby's copy, not yet replayed
         assert requests.get(f"{base}/api/parcels/{parcel_id}", timeout=30).json()["address"] == address
-    # replayed: the standby now answers with the new address
+        assert requests.get(tile, timeout=30).headers["ETag"] == before  # the standby's version of the layer
+    # replayed: the standby now answers with the new address, and the tile with the new version
     assert requests.get(f"{base}/api/parcels/{parcel_id}", timeout=30).json()["address"] == "Địa chỉ mới"
+    assert requests.get(tile, timeout=30).headers["ETag"] != before
     sessions = sql(platform["standby"], "SELECT count(*) FROM pg_stat_activity WHERE datname = 'geo' "
                                         "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
     assert sessions[0][0] >= 1  # the platform holds its read session on the standby
+    lean = sql(platform["standby"], "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'geo-fastpath'")
+    assert lean[0][0] >= 1  # the panel by point took the lean path (geo/fastpath.py), reading there too
 
 
 def test_a_writer_reads_its_write_at_once_others_when_replayed(platform):

@@ -4,8 +4,6 @@ import json
 import random
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
 from urllib.parse import quote
@@ -19,7 +17,7 @@ from pyproj import Geod
 
 from land.models import Parcel
 from planning.models import ZoningZone
-from tests.conftest import ROOT, _free_port
+from tests.conftest import serve_platform, stop_platform
 
 pytestmark = pytest.mark.django_db
 GEOD = Geod(ellps="WGS84")
@@ -271,40 +269,33 @@ class StatementCounter:
         self.listener.close()
 
 
-@pytest.fixture
-def counted_platform(test_db_env):
-    """The platform under gunicorn as `make run` serves it (one process, one request thread, so one
-    persistent connection), talking to the test database through a StatementCounter."""
+@pytest.fixture(params=["lean path", "django"])
+def counted_platform(request, test_db_env):
+    """The platform under gunicorn as `make run` serves it (one process, one request thread and one lean
+    path connection, so one persistent connection per way), talking to the test database through a
+    StatementCounter; the panel answered on the lean path (geo/fastpath.py), or by Django with it off."""
     db = connection.settings_dict
     counter = StatementCounter(db["HOST"] or "127.0.0.1", db["PORT"] or 5432)
     url = (f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@127.0.0.1:{counter.port}/{quote(db['NAME'])}"
            "?sslmode=disable&gssencmode=disable")  # plain protocol, so the proxy can read it
-    port = _free_port()
-    env = {**test_db_env, "DATABASE_URL": url, "GEO_WSGI_THREADS": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo.asgi:application", "--worker-class", "geo.asgi.Worker",
-         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail("the platform did not start under gunicorn: " + server.stderr.read().decode()[-2000:])
-        time.sleep(0.3)
-    yield base, counter
-    server.terminate()
-    server.wait(timeout=60)
+    env = {**test_db_env, "DATABASE_URL": url, "GEO_WSGI_THREADS": "1",
+           "GEO_FAST_PATH": "1" if request.param == "lean path" else "0"}
+    server, base = serve_platform(env, workers=1, preload=False)
+    yield base, counter, request.param
+    stop_platform(server)
     counter.close()
 
 
+# One round trip: on the lean path an extended-protocol execution of the statement asyncpg prepared on
+# the connection's first panel (one Sync); through Django the EXECUTE of the statement prepared per session.
+def _one_panel_statement(statements: list[str], way: str) -> bool:
+    if way == "lean path":
+        return statements == ["(extended protocol sync)"]
+    return len(statements) == 1 and "EXECUTE \"geo_panel_at_point\"" in statements[0]
+
+
 def test_one_round_trip_per_panel_on_a_real_server_and_a_killed_connection_recovers(counted_platform):
-    base, counter = counted_platform
+    base, counter, way = counted_platform
     parcel = split_parcel()
     inside = parcel.geom.point_on_surface
     at = {"lon": inside.x, "lat": inside.y}
@@ -314,7 +305,7 @@ def test_one_round_trip_per_panel_on_a_real_server_and_a_killed_connection_recov
         response = requests.get(f"{base}/api/parcels/at", params=at, timeout=30)
         assert response.status_code == 200 and response.json()["id"] == parcel.pk
         # one statement, the panel's: no `SELECT 1` health check, no second query
-        assert len(counter.statements) == 1 and "EXECUTE \"geo_panel_at_point\"" in counter.statements[0], counter.statements
+        assert _one_panel_statement(counter.statements, way), counter.statements
 
     # The database ends the platform's session (as a restart or an administrator does): the next
     # request opens a new one and answers, no 500.
@@ -332,4 +323,7 @@ def test_one_round_trip_per_panel_on_a_real_server_and_a_killed_connection_recov
     for _ in range(3):
         response = requests.get(f"{base}/api/parcels/at", params=at, timeout=30)
         assert response.status_code == 200 and response.json()["id"] == parcel.pk
-    assert sum("EXECUTE \"geo_panel_at_point\"" in s for s in counter.statements) == 3
+    if way == "lean path":  # asyncpg prepares on the new connection (Parse, Describe, Flush), then one Sync each
+        assert counter.statements == ["(extended protocol sync)"] * 3, counter.statements
+    else:
+        assert sum("EXECUTE \"geo_panel_at_point\"" in s for s in counter.statements) == 3

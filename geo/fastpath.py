@@ -1,0 +1,444 @@
+"""The lean path (issue 12) for what a public map asks most: anonymous GETs of a public layer's vector
+tiles (/tiles/<layer>/<z>/<x>/<y>.pbf) and of the parcel panel (/api/parcels/at?lon=..&lat=..),
+answered on the event loop over asyncpg. The usual way costs about 1.4 ms before any SQL runs (the hop
+to a2wsgi's threads 0.4 ms, Django's request and sixteen middlewares 1.0 ms); this one about 0.1 ms.
+
+The same answers as Django's, by construction:
+- the same statements (tiles/sql.py, layers/selectors.py, planning/selectors.py) and the same steps as
+  tiles.services.tile_get and tiles.views.tile_response (cache hit, render and store, 304 from the
+  version alone), on the same databases (a replica when GEO_REPLICA_URLS names some; tiles are stored
+  on the primary);
+- the same read rule (LayerSpec.readable_by of an anonymous caller);
+- the request parsed by Django's own WSGIRequest (host check against ALLOWED_HOSTS, query string,
+  cookies, language) and the response finished by Django's own response middleware (security headers,
+  CSP, X-Frame-Options, language, gzip);
+- statements bounded by GEO_STATEMENT_TIMEOUT_MS, answered as geo.middleware answers a timeout.
+Whatever is not that plain case goes to Django unchanged: a session cookie or an Authorization header,
+a client pinned to the primary (geo/pinning.py), another method, a host or argument Django would
+refuse, a layer an anonymous caller may not read, and a request whose database work failed before
+anything was sent. tests/geo/test_fastpath.py compares the two ways' answers on a live server.
+
+GEO_FAST_PATH=0 turns it off (and it stays off when a database's OPTIONS ask for more than it passes
+on). Each worker process opens at most GEO_FAST_PATH_CONNECTIONS connections per database it uses
+(statements beyond that wait their turn, no longer than the statement timeout). A tile is kept after
+its answer is sent: a store that fails is logged and the tile rendered again next time."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import logging
+import re
+
+import asyncpg
+from a2wsgi.wsgi import build_environ
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.contrib.auth.models import AnonymousUser
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpRequest, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.gzip import GZipMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from psycopg2 import sql as pgsql
+
+from csp.middleware import CSPMiddleware
+from layers import registry
+from layers.selectors import LAYER_VERSION
+from planning import selectors as planning_selectors
+from planning import views as planning_views
+from tiles import services as tile_services
+from tiles import sql as tile_sql
+from tiles import views as tile_views
+
+from . import pinning
+from .middleware import timed_out
+
+log = logging.getLogger(__name__)
+
+ENABLED = settings.GEO_FAST_PATH  # and the databases' OPTIONS supported (checked below)
+
+
+# -- SQL for asyncpg ($1, $2 ... placeholders) ---------------------------------------------------
+_NAMED = re.compile(r"%\((\w+)\)s|%%")
+
+
+def numbered(statement: str | pgsql.Composable) -> tuple[str, list[str]]:
+    """A statement written for psycopg2 (%(name)s placeholders, %% for %) as asyncpg takes it: the text
+    with $1, $2 ... and the parameter names in that order."""
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _NAMED.sub(number, _text(statement)), names
+
+
+def _text(part) -> str:
+    """The text of a psycopg2 sql composition (identifiers quoted as PostgreSQL quotes them)."""
+    if isinstance(part, str):
+        return part
+    if isinstance(part, pgsql.Composed):
+        return "".join(_text(p) for p in part.seq)
+    if isinstance(part, pgsql.SQL):
+        return part.string
+    if isinstance(part, pgsql.Identifier):
+        return ".".join('"' + s.replace('"', '""') + '"' for s in part.strings)
+    raise TypeError(f"not a statement part: {part!r}")
+
+
+class _Statement:
+    def __init__(self, statement):
+        self.text, self.names = numbered(statement)
+
+    def args(self, values: dict) -> list:
+        return [values[name] for name in self.names]
+
+
+_VERSION = _Statement(LAYER_VERSION)
+_LOOKUP = _Statement(tile_sql.CACHE_LOOKUP)
+_STORE = _Statement(tile_sql.CACHE_STORE)
+# planning.selectors' prepared panel already numbers its parameters: lon, lat, the outline's vertices
+_PANEL = numbered(planning_selectors.PANEL_AT_POINT)[0]
+_tile_statements: dict[str, _Statement] = {}
+
+
+def _tile_statement(spec) -> _Statement:
+    if spec.id not in _tile_statements:
+        _tile_statements[spec.id] = _Statement(tile_sql.tile_statement(spec))
+    return _tile_statements[spec.id]
+
+
+# -- Connections -----------------------------------------------------------------------------------
+class _Pools:
+    """asyncpg pools of this worker process: reads (the replicas, else the primary) and the primary."""
+
+    def __init__(self):
+        self.primary: asyncpg.Pool | None = None
+        self.reads: list[asyncpg.Pool] = []
+        self.turn = 0
+        self.lock = asyncio.Lock()
+
+    async def ready(self) -> None:
+        if self.primary is not None:
+            return
+        async with self.lock:
+            if self.primary is None:
+                aliases = list(getattr(settings, "GEO_REPLICA_ALIASES", ()))
+                reads = [await _pool(alias) for alias in aliases]
+                self.primary = await _pool("default")
+                self.reads = reads or [self.primary]
+
+    def read(self) -> asyncpg.Pool:
+        self.turn += 1
+        return self.reads[self.turn % len(self.reads)]
+
+
+def _session_options(alias: str) -> dict[str, str] | None:
+    """The server settings a database's OPTIONS ask for ("-c name=value" in `options`), or None when
+    they ask for something the lean path does not pass on (it then stays off)."""
+    options = dict(settings.DATABASES[alias].get("OPTIONS") or {})
+    options.pop("sslmode", None)  # passed on as asyncpg's ssl
+    if options.get("gssencmode") in ("disable", "prefer"):  # asyncpg has no GSS encryption: as "disable"
+        options.pop("gssencmode")
+    words = str(options.pop("options", "")).split()
+    pairs = list(zip(words[::2], words[1::2]))
+    if options or len(words) % 2 or any(flag != "-c" or "=" not in value for flag, value in pairs):
+        return None
+    return dict(value.split("=", 1) for value in words[1::2])
+
+
+def _supported() -> bool:
+    unsupported = [alias for alias in ["default", *getattr(settings, "GEO_REPLICA_ALIASES", ())]
+                   if _session_options(alias) is None]
+    if unsupported:
+        log.warning("lean path off: the OPTIONS of database(s) %s are not passed on by it", ", ".join(unsupported))
+    return not unsupported
+
+
+async def _pool(alias: str) -> asyncpg.Pool:
+    db = settings.DATABASES[alias]
+    server_settings = {**_session_options(alias), "application_name": "geo-fastpath",
+                       # one generic plan for every point and tile (see planning.selectors._panel)
+                       "plan_cache_mode": "force_generic_plan"}
+    if settings.GEO_STATEMENT_TIMEOUT_MS:
+        server_settings["statement_timeout"] = str(settings.GEO_STATEMENT_TIMEOUT_MS)
+    if alias == "default":
+        # its only writes are tiles kept in the cache, not worth waiting for the disk (tiles/sql.py)
+        server_settings["synchronous_commit"] = "off"
+    return await asyncpg.create_pool(
+        host=db["HOST"] or None, port=int(db["PORT"]) if db["PORT"] else None, user=db["USER"] or None,
+        password=db["PASSWORD"] or None, database=db["NAME"], min_size=0,
+        max_size=settings.GEO_FAST_PATH_CONNECTIONS, max_inactive_connection_lifetime=60, timeout=5,
+        server_settings=server_settings, ssl=(db.get("OPTIONS") or {}).get("sslmode") or None,
+        reset=_keep_session)
+
+
+async def _keep_session(connection) -> None:
+    """Nothing to reset when a connection goes back to its pool: the lean path opens no transaction,
+    cursor, lock or listener and changes no setting (asyncpg's default reset costs a round trip)."""
+
+
+_pools = _Pools()
+# Failures of a connection rather than of a statement: tried once more on another connection.
+_CONNECTION_LOST = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
+                    asyncpg.exceptions.CannotConnectNowError, ConnectionError)
+
+
+def _waiting_limit() -> float | None:
+    """Seconds a request may wait for a connection, and for an answer (the server's statement timeout
+    ends a statement; this also ends a wait on a database that stopped answering)."""
+    timeout = settings.GEO_STATEMENT_TIMEOUT_MS
+    return timeout / 1000 + 1 if timeout else None
+
+
+async def _fetchrow(pool_of, statement: str, *args):
+    await _pools.ready()
+    for attempt in (1, 2):
+        pool = pool_of()
+        try:
+            async with pool.acquire(timeout=_waiting_limit()) as connection:
+                return await connection.fetchrow(statement, *args, timeout=_waiting_limit())
+        except _CONNECTION_LOST:
+            if attempt == 2:
+                raise
+
+
+# -- Requests --------------------------------------------------------------------------------------
+class _Defer(Exception):
+    """Django answers this request."""
+
+
+_SECURITY = SecurityMiddleware(lambda r: None)
+_CSP = CSPMiddleware(lambda r: None)
+_XFRAME = XFrameOptionsMiddleware(lambda r: None)
+_GZIP = GZipMiddleware(lambda r: None)
+_CSRF = CsrfViewMiddleware(lambda r: None)
+
+
+def _request(scope) -> WSGIRequest:
+    """The request as Django sees it through a2wsgi (its own environ: path, query string, headers)."""
+    return WSGIRequest(build_environ(scope, io.BytesIO()))
+
+
+def _anonymous_get(scope) -> WSGIRequest | None:
+    """Django's request for a plain anonymous GET of one of the two lean paths, else None."""
+    if scope["method"] != "GET" or not scope["path"].startswith(("/tiles/", "/api/parcels/at")):
+        return None
+    request = _request(scope)
+    if ("HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or pinning.COOKIE in request.COOKIES):
+        return None
+    try:
+        request.get_host()  # DisallowedHost: Django answers 400
+    except Exception:  # noqa: BLE001 — any refusal is Django's to make
+        return None
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return None
+    _CSRF.process_request(request)  # a malformed CSRF cookie is replaced in the answer, as Django does
+    return request
+
+
+@functools.lru_cache(maxsize=512)
+def _language_of(cookie: str | None, accept_language: str) -> str:
+    request = HttpRequest()
+    if cookie is not None:
+        request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = cookie
+    request.META["HTTP_ACCEPT_LANGUAGE"] = accept_language
+    return translation.get_language_from_request(request)
+
+
+def _language(request: WSGIRequest) -> str:
+    """LocaleMiddleware's choice (the language cookie, else Accept-Language), remembered per pair: it
+    depends on nothing else and costs 40 µs."""
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return _language_of(cookie, request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_for(path_kind: str) -> tuple[tuple[str, str], ...]:
+    response = HttpResponse()
+    _CSP.process_response(_request_for_policy(path_kind), response)
+    return tuple((k, v) for k, v in response.items() if k.lower().startswith("content-security-policy"))
+
+
+def _request_for_policy(path_kind: str) -> HttpRequest:
+    request = HttpRequest()
+    request.path_info = request.path = path_kind
+    return request
+
+
+def _policy(request: WSGIRequest) -> tuple[tuple[str, str], ...]:
+    """CSPMiddleware's header for the path's kind (its policy depends on settings and the path prefix
+    only: these answers never use a nonce), built once (it costs 40 µs)."""
+    return _policy_for("/tiles/" if request.path_info.startswith("/tiles/") else "/api/parcels/at")
+
+
+def _finish(request: WSGIRequest, response: HttpResponse, *, session_read: bool) -> HttpResponse:
+    """Django's response middleware, in its order (geo/settings/base.py MIDDLEWARE, bottom up), for an
+    anonymous GET answered by a view."""
+    _XFRAME.process_response(request, response)
+    _CSRF.process_response(request, response)
+    if not response.streaming and not response.has_header("Content-Length"):  # CommonMiddleware
+        response.headers["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ("Accept-Language",))  # LocaleMiddleware (no i18n_patterns)
+    response.headers.setdefault("Content-Language", _language(request))
+    if session_read:  # SessionMiddleware, when the view looked at the (empty) session
+        patch_vary_headers(response, ("Cookie",))
+    _GZIP.process_response(request, response)
+    if not (settings.DEBUG and response.status_code in (404, 500)):  # CSPMiddleware (it skips debug pages)
+        for name, value in _policy(request):
+            response.headers.setdefault(name, value)
+    _SECURITY.process_response(request, response)
+    return response
+
+
+async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> HttpResponse:
+    """tiles.views.tile for an anonymous caller, WebMercatorQuad."""
+    try:
+        spec = registry.get(layer_id)
+    except KeyError:
+        raise _Defer from None
+    if not spec.readable_by(registry.roles_of(AnonymousUser())) or not (0 <= z <= tile_views.MAX_ZOOM and 0 <= x < 2**z
+                                                              and 0 <= y < 2**z):
+        raise _Defer
+    gzip_ok = tile_views.accepts_gzip(request)
+
+    def etag(version):
+        tag = f'"{spec.id}-{version}-{tile_services.WEB_MERCATOR.id}-{z}-{x}-{y}"'
+        return "W/" + tag if gzip_ok else tag
+
+    known = tile_views._client_etags(request)
+    version = await _version(spec.id) if known else None
+    if version is not None and etag(version).removeprefix("W/") in known:
+        response = HttpResponse(status=304)
+        response["ETag"] = etag(version)
+    else:
+        tile, store = await _tile_get(spec, z, x, y)
+        if gzip_ok and tile.gzipped:
+            response = HttpResponse(tile.gzipped, content_type=tile_views.MVT)
+            response["Content-Encoding"] = "gzip"
+        else:
+            mvt = (tile.mvt() if len(tile.gzipped) < BIG_TILE // 4 else
+                   await asyncio.get_running_loop().run_in_executor(None, tile.mvt))
+            response = HttpResponse(mvt, content_type=tile_views.MVT)
+        response["ETag"] = etag(tile.version)
+        response.store = store
+    patch_vary_headers(response, ("Accept-Encoding",))
+    response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
+    return response
+
+
+async def _version(layer_id: str) -> int:
+    version, _written = await _fetchrow(_pools.read, _VERSION.text, *_VERSION.args({"layer": layer_id}))
+    return version or 0
+
+
+async def _tile_get(spec, z: int, x: int, y: int):
+    """tiles.services.tile_get in WebMercatorQuad outside any transaction: (the tile, its store to run
+    after the answer is sent, or None)."""
+    grid = tile_services.WEB_MERCATOR
+    if z < tile_services.first_zoom(spec):
+        return tile_services.Tile(b"", 0), None
+    max_tiles = tile_services.cache_max_tiles()
+    key = {"layer": spec.id, "tms": grid.id, "z": z, "x": x, "y": y}
+    if z > tile_services.MAX_CACHED_ZOOM or max_tiles <= 0:
+        version = await _version(spec.id)
+        return tile_services.Tile(await _compressed(await _render(spec, z, x, y)), version), None
+    version, _written, cached = await _fetchrow(_pools.read, _LOOKUP.text, *_LOOKUP.args(key))
+    if cached is not None:
+        return tile_services.Tile(cached, version), None
+    data = await _compressed(await _render(spec, z, x, y))
+    store = _STORE.args({**key, "version": version, "data": data, "max_tiles": max_tiles,
+                         "sweep": tile_sql.EVICTION_SWEEP})
+    return tile_services.Tile(data, version), store
+
+
+BIG_TILE = 256 * 1024  # bytes: compressed (or decompressed) on a thread, not on the event loop
+
+
+async def _compressed(mvt: bytes) -> bytes:
+    if len(mvt) < BIG_TILE:
+        return tile_services.compress(mvt)
+    return await asyncio.get_running_loop().run_in_executor(None, tile_services.compress, mvt)
+
+
+async def _render(spec, z: int, x: int, y: int) -> bytes:
+    statement = _tile_statement(spec)
+    row = await _fetchrow(_pools.read, statement.text, *statement.args(tile_sql.tile_parameters(spec, z, x, y)))
+    return bytes(row[0])
+
+
+async def _panel(request: WSGIRequest) -> HttpResponse:
+    """planning.views.parcel_at_point; arguments it would refuse go to it."""
+    try:
+        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+    except (KeyError, ValueError, SuspiciousOperation):  # e.g. too many fields: Django's 400
+        raise _Defer from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise _Defer
+    row = await _fetchrow(_pools.read, _PANEL, lon, lat, settings.GEO_PANEL_MAX_VERTICES)
+    return planning_views._panel(row[0] if row else None)
+
+
+async def _answer(request: WSGIRequest) -> HttpResponse | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    try:
+        if match.func is tile_views.tile:
+            return _finish(request, await _tile(request, **match.kwargs), session_read=True)
+        if match.func is planning_views.parcel_at_point:
+            return _finish(request, await _panel(request), session_read=False)
+    except _Defer:
+        return None
+    except asyncpg.exceptions.QueryCanceledError as cancelled:
+        if "statement timeout" not in str(cancelled):
+            return None  # cancelled by someone: Django answers
+        return _finish(request, timed_out(), session_read=match.func is tile_views.tile)
+    except TimeoutError:  # no connection free, or no answer, within the statement timeout
+        return _finish(request, timed_out(), session_read=match.func is tile_views.tile)
+    except (asyncpg.PostgresError, asyncpg.exceptions.InterfaceError, OSError) as exc:
+        log.warning("lean path: %s; Django answers %s", exc.__class__.__name__, request.path_info)
+        return None
+    return None
+
+
+async def serve(scope, receive, send, django) -> None:
+    """Answer the request here when it is the plain case, else hand it to `django` (an ASGI app)."""
+    try:
+        request = _anonymous_get(scope)
+        response = await _answer(request) if request is not None else None
+    except Exception:  # noqa: BLE001 — whatever it is, Django answers it as it would have
+        log.exception("lean path: Django answers %s", scope.get("path"))
+        response = None
+    if response is None:
+        await django(scope, receive, send)
+        return
+    headers = [*response.items(), *(("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values())]
+    await send({"type": "http.response.start", "status": response.status_code,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
+    await send({"type": "http.response.body", "body": response.content})
+    if store := getattr(response, "store", None):
+        try:  # after the answer: the client does not wait for the cache
+            await _fetchrow(lambda: _pools.primary, _STORE.text, *store)
+        except (asyncpg.PostgresError, asyncpg.exceptions.InterfaceError, OSError) as exc:
+            log.warning("lean path: the tile was not kept (%s)", exc.__class__.__name__)
+
+
+async def close() -> None:
+    """Close this process's connections (the server is stopping)."""
+    for pool in {*_pools.reads, _pools.primary} - {None}:
+        await pool.close()
+
+
+ENABLED = ENABLED and _supported()
