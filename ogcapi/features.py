@@ -35,6 +35,9 @@ _TEXT_TYPES = ("CharField", "TextField", "SlugField", "EmailField", "URLField")
 # through, so the view compiles it (ogcapi.cql2) and leaves the fragment here (None: no filter).
 REQUEST_FILTER: contextvars.ContextVar[tuple[sql.Composable, list] | None] = contextvars.ContextVar(
     "ogcapi_request_filter", default=None)
+# ... and its parameters as they came ("&filter=...&filter-lang=..."), which the HTML page's links
+# carry on (pygeoapi builds them from the parameters it was given, the filter's not among them).
+REQUEST_FILTER_QUERY: contextvars.ContextVar[str] = contextvars.ContextVar("ogcapi_request_filter_query", default="")
 
 
 @lru_cache(maxsize=None)

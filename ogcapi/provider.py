@@ -99,6 +99,8 @@ class LayerProvider(BaseProvider):
                       "numberReturned": page.returned}
         if page.matched is not None:
             collection["numberMatched"] = page.matched
+        if filter_query := features.REQUEST_FILTER_QUERY.get():
+            collection["geo_filter_query"] = filter_query  # for the HTML page's links (templates/collections/items)
         return collection
 
     def get(self, identifier, crs_transform_spec=None, **kwargs) -> dict:

@@ -352,15 +352,16 @@ def collection_items(request, collection_id: str):
     # Other formats (the HTML page) are pygeoapi's, read through ogcapi.provider: the filter goes
     # there compiled, pygeoapi never parses it.
     shown = request.GET.copy()
-    for name in params.FILTER_PARAMETERS:
-        shown.pop(name, None)
+    filter_query = "".join(f"&{quote(name, safe='')}={quote(str(shown.pop(name)[-1]), safe=',')}"
+                           for name in params.FILTER_PARAMETERS if name in shown)
     request.GET = shown
-    token = features.REQUEST_FILTER.set(compiled)
+    token, query_token = features.REQUEST_FILTER.set(compiled), features.REQUEST_FILTER_QUERY.set(filter_query)
     try:
         return _as_geojson(_execute(request, itemtypes_api.get_collection_items, collection_id,
                                     skip_valid_check=True, allowed=None))
     finally:
         features.REQUEST_FILTER.reset(token)
+        features.REQUEST_FILTER_QUERY.reset(query_token)
 
 
 def compiled_filter(spec: registry.LayerSpec, query) -> tuple | None:

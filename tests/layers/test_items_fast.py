@@ -151,6 +151,30 @@ def test_the_html_page_is_filtered_through_the_provider(client):
     assert school.name in one
 
 
+def test_the_filtered_html_pages_link_to_the_next_page_of_the_same_filter(client):
+    """An officer paging through a filtered list stays in the filter (Next, Prev and the JSON link)."""
+    import html
+    import re
+
+    use = Parcel.objects.values_list("land_use_id", flat=True).order_by("id").first()
+    matching = Parcel.objects.filter(land_use_id=use).count()
+    assert matching > 4
+    query = {"f": "html", "limit": 2, "filter": f"land_use_code = '{use}'", "filter-lang": "cql2-text"}
+    first = get(client, "/ogcapi/collections/parcels/items", **query).content.decode()
+    hrefs = {text: html.unescape(href) for href, text in
+             re.findall(r'<a role="button" href="([^"]+)">(Sau|Next|Trước|Prev)</a>', first)}
+    following = hrefs.get("Sau") or hrefs.get("Next")
+    assert following and "filter=land_use_code" in following and "filter-lang=cql2-text" in following, hrefs
+    second = client.get(following, HTTP_ACCEPT="text/html,application/xhtml+xml")  # as a browser follows it
+    assert second.status_code == 200
+    ids = [int(i) for i in re.findall(r'/ogcapi/collections/parcels/items/(\d+)"', second.content.decode())]
+    assert ids and set(Parcel.objects.filter(pk__in=ids).values_list("land_use_id", flat=True)) == {use}
+    back = re.findall(r'<a role="button" href="([^"]+)">(?:Trước|Prev)</a>', second.content.decode())
+    assert back and "filter=land_use_code" in html.unescape(back[0])
+    as_json = re.search(r'<a href="([^"]+)">json</a>', first)
+    assert as_json and "filter=land_use_code" in html.unescape(as_json.group(1))
+
+
 def test_queryables_and_conformance_advertise_the_filters(client):
     queryables = get(client, "/ogcapi/collections/parcels/queryables")
     assert queryables["Content-Type"] == "application/schema+json"
