@@ -27,7 +27,7 @@ from .config import CRS84, OUTPUT_CRS
 from .params import property_fields
 
 # Counting stops here: beyond it numberMatched is left out (see the module docstring).
-COUNT_CAP = 10_000
+COUNT_CAP = settings.GEO_ITEMS_COUNT_CAP
 DEFAULT_LIMIT, MAX_ITEMS = 10, 1000  # as pygeoapi's server limits (config.py): larger limits are reduced
 _TEXT_TYPES = ("CharField", "TextField", "SlugField", "EmailField", "URLField")
 

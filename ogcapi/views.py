@@ -63,14 +63,23 @@ def _bad_parameter(error: params.BadParameter) -> HttpResponse:
     return ogc_exception(400, "InvalidParameterValue", str(error))
 
 
-def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool = False,
-             allowed: set[str] | None = params.COMMON_PARAMETERS) -> HttpResponse:
+def _api_request(request: HttpRequest, allowed: set[str] | None) -> tuple[API, APIRequest] | HttpResponse:
+    """pygeoapi's API for the caller and its request, once the common parameters are checked (the 400
+    answer when one is refused)."""
     try:
         params.check_common(request.GET, allowed)
     except params.BadParameter as error:
         return _bad_parameter(error)
     api = api_for(request)
-    api_request = APIRequest.from_django(request, api.locales)
+    return api, APIRequest.from_django(request, api.locales)
+
+
+def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool = False,
+             allowed: set[str] | None = params.COMMON_PARAMETERS) -> HttpResponse:
+    checked = _api_request(request, allowed)
+    if isinstance(checked, HttpResponse):
+        return checked
+    api, api_request = checked
     if not skip_valid_check and not api_request.is_valid():
         headers, status, content = api.get_format_exception(api_request)
     else:
@@ -174,13 +183,10 @@ def collection_queryables(request, collection_id: str):
         return denied
     allowed = params.COMMON_PARAMETERS | {"profile"}
     if collection_id in _layer_ids():
-        try:
-            params.check_common(request.GET, allowed)
-        except params.BadParameter as error:
-            return _bad_parameter(error)
-        api = api_for(request)
-        api_request = APIRequest.from_django(request, api.locales)
-        if api_request.format in (None, "json"):
+        checked = _api_request(request, allowed)
+        if isinstance(checked, HttpResponse):
+            return checked
+        if checked[1].format in (None, "json"):
             document = {"$id": request.build_absolute_uri(f"/ogcapi/collections/{collection_id}/queryables"),
                         **cql2.queryables(registry.get(collection_id))}
             return HttpResponse(json.dumps(document, ensure_ascii=False), content_type="application/schema+json")

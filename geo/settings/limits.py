@@ -28,6 +28,9 @@ GEO_MAX_RESPONSE_BYTES = _int("GEO_MAX_RESPONSE_BYTES", 64 * 1024**2)
 # The most raster cells (pixels × bands) one OGC API coverage request may read: larger requests must
 # ask for a part (bbox= or subset=Lat(..),Lon(..)).
 GEO_MAX_COVERAGE_CELLS = _int("GEO_MAX_COVERAGE_CELLS", 4_000_000)
+# numberMatched of an items page is counted up to this many matches and left out above (counting
+# more would cost more than the page; OGC API Features makes it optional).
+GEO_ITEMS_COUNT_CAP = _int("GEO_ITEMS_COUNT_CAP", 10_000)
 # How long one statement of a web request may run (imports and exports in the background are not
 # web requests). 0 turns it off.
 GEO_STATEMENT_TIMEOUT_MS = _int("GEO_STATEMENT_TIMEOUT_MS", 15_000)
