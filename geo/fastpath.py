@@ -205,8 +205,10 @@ async def _fetchrow(pool_of, statement: str, *args):
     for attempt in (1, 2):
         pool = pool_of()
         try:
-            async with pool.acquire(timeout=_waiting_limit()) as connection:
-                return await connection.fetchrow(statement, *args, timeout=_waiting_limit())
+            # one deadline for the wait and the answer (asyncio.timeout: no task per request, unlike
+            # the timeout arguments of acquire() and fetchrow())
+            async with asyncio.timeout(_waiting_limit()), pool.acquire() as connection:
+                return await connection.fetchrow(statement, *args)
         except _CONNECTION_LOST:
             if attempt == 2:
                 raise
