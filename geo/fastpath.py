@@ -309,9 +309,9 @@ async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> 
         spec = registry.get(layer_id)
     except KeyError:
         raise _Defer from None
-    if not spec.readable_by(registry.roles_of(AnonymousUser())) or not (0 <= z <= tile_views.MAX_ZOOM and 0 <= x < 2**z
-                                                              and 0 <= y < 2**z):
-        raise _Defer
+    on_grid = 0 <= z <= tile_views.MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+    if not on_grid or not spec.readable_by(registry.roles_of(AnonymousUser())):
+        raise _Defer  # Django's 400 or 404
     gzip_ok = tile_views.accepts_gzip(request)
 
     def etag(version):
