@@ -313,29 +313,18 @@ async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> 
     if not on_grid or not spec.readable_by(registry.roles_of(AnonymousUser())):
         raise _Defer  # Django's 400 or 404
     gzip_ok = tile_views.accepts_gzip(request)
-
-    def etag(version):
-        tag = f'"{spec.id}-{version}-{tile_services.WEB_MERCATOR.id}-{z}-{x}-{y}"'
-        return "W/" + tag if gzip_ok else tag
-
-    known = tile_views._client_etags(request)
-    version = await _version(spec.id) if known else None
-    if version is not None and etag(version).removeprefix("W/") in known:
-        response = HttpResponse(status=304)
-        response["ETag"] = etag(version)
-    else:
-        tile, store = await _tile_get(spec, z, x, y)
-        if gzip_ok and tile.gzipped:
-            response = HttpResponse(tile.gzipped, content_type=tile_views.MVT)
-            response["Content-Encoding"] = "gzip"
-        else:
-            mvt = (tile.mvt() if len(tile.gzipped) < BIG_TILE // 4 else
-                   await asyncio.get_running_loop().run_in_executor(None, tile.mvt))
-            response = HttpResponse(mvt, content_type=tile_views.MVT)
-        response["ETag"] = etag(tile.version)
-        response.store = store
-    patch_vary_headers(response, ("Accept-Encoding",))
-    response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
+    grid = tile_services.WEB_MERCATOR
+    if tile_views._client_etags(request):
+        current = tile_views.tile_etag(spec, grid, z, x, y, await _version(spec.id), gzip_ok)
+        if tile_views.revalidated(request, current):
+            return tile_views.not_modified(spec, current)
+    tile, store = await _tile_get(spec, z, x, y)
+    mvt = None
+    if not (gzip_ok and tile.gzipped) and len(tile.gzipped) >= BIG_TILE // 4:  # decompressed on a thread
+        mvt = await asyncio.get_running_loop().run_in_executor(None, tile.mvt)
+    response = tile_views.tile_answer(spec, tile, gzip_ok, tile_views.tile_etag(spec, grid, z, x, y, tile.version,
+                                                                                gzip_ok), mvt=mvt)
+    response.store = store
     return response
 
 

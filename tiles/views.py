@@ -41,27 +41,47 @@ def tile_response(request, spec, z: int, x: int, y: int, grid: Grid = WEB_MERCAT
     """A tile as stored (gzip, `Content-Encoding: gzip`) to clients that accept gzip, decompressed for
     the others; the ETag names the layer version (weak when compressed, as RFC 9110 asks of the
     representations of one resource in several codings), and a revalidation whose ETag names the
-    current version gets a 304 from the version alone, the tile unread."""
+    current version gets a 304 from the version alone, the tile unread. (geo/fastpath.py answers the
+    same way with the helpers below.)"""
     gzip_ok = accepts_gzip(request)
+    if _client_etags(request) and (version := layer_version(spec.id)) is not None:
+        current = tile_etag(spec, grid, z, x, y, version, gzip_ok)
+        if revalidated(request, current):  # unchanged: nothing to read or send
+            return not_modified(spec, current)
+    tile = tile_get(spec, z, x, y, grid)
+    return tile_answer(spec, tile, gzip_ok, None if tile.version is None else
+                       tile_etag(spec, grid, z, x, y, tile.version, gzip_ok))
 
-    def etag(version):
-        tag = f'"{spec.id}-{version}-{grid.id}-{z}-{x}-{y}"'
-        return "W/" + tag if gzip_ok else tag
 
-    known = _client_etags(request)
-    version = layer_version(spec.id) if known else None
-    if version is not None and etag(version).removeprefix("W/") in known:  # unchanged: nothing to read or send
-        response = HttpResponse(status=304)
-        response["ETag"] = etag(version)
+def tile_etag(spec, grid: Grid, z: int, x: int, y: int, version: int, gzip_ok: bool) -> str:
+    tag = f'"{spec.id}-{version}-{grid.id}-{z}-{x}-{y}"'
+    return "W/" + tag if gzip_ok else tag
+
+
+def revalidated(request, current_etag: str) -> bool:
+    """Whether the client's If-None-Match names the tile's current ETag (weak or strong)."""
+    return current_etag.removeprefix("W/") in _client_etags(request)
+
+
+def not_modified(spec, etag: str) -> HttpResponse:
+    response = HttpResponse(status=304)
+    response["ETag"] = etag
+    return _revalidated_by_clients(spec, response)
+
+
+def tile_answer(spec, tile, gzip_ok: bool, etag: str | None, mvt: bytes | None = None) -> HttpResponse:
+    """The 200 answer with `tile` (tiles.services.Tile); `mvt`: its decompressed bytes when at hand."""
+    if gzip_ok and tile.gzipped:
+        response = HttpResponse(tile.gzipped, content_type=MVT)
+        response["Content-Encoding"] = "gzip"  # Django's GZipMiddleware leaves encoded bodies alone
     else:
-        tile = tile_get(spec, z, x, y, grid)
-        if gzip_ok and tile.gzipped:
-            response = HttpResponse(tile.gzipped, content_type=MVT)
-            response["Content-Encoding"] = "gzip"  # Django's GZipMiddleware leaves encoded bodies alone
-        else:
-            response = HttpResponse(tile.mvt(), content_type=MVT)
-        if tile.version is not None:
-            response["ETag"] = etag(tile.version)
+        response = HttpResponse(tile.mvt() if mvt is None else mvt, content_type=MVT)
+    if etag is not None:
+        response["ETag"] = etag
+    return _revalidated_by_clients(spec, response)
+
+
+def _revalidated_by_clients(spec, response: HttpResponse) -> HttpResponse:
     patch_vary_headers(response, ("Accept-Encoding",))
     # Clients revalidate: a write to the layer changes the version, hence the ETag.
     response["Cache-Control"] = ("public" if spec.public else "private") + ", no-cache"
