@@ -2,8 +2,8 @@
 
 Event streams (paths under /live/ and /ioc/live, and paths ending in /live such as a citizen's
 /phan-anh/<code>/live; see live/) run on the event loop through Django's ASGI handler: thousands of
-open streams cost no thread each. Anonymous GETs of public tiles and of the parcel panel take the lean
-path of geo/fastpath.py (the same answers without the middleware stack). Every other request runs
+open streams cost no thread each. Anonymous GETs of public tiles, items pages and the parcel panel take
+the lean path of geo/fastpath.py (the same answers without the middleware stack). Every other request runs
 Django's WSGI application in a pool of GEO_WSGI_THREADS threads per process (a2wsgi), as a threaded
 WSGI server would: each thread keeps its persistent database connection (CONN_MAX_AGE), which Django's
 ASGI handler cannot (it runs each sync view in a new thread, so connections would be opened per

@@ -1,13 +1,15 @@
-"""The lean path (issue 12) for what a public map asks most: anonymous GETs of a public layer's vector
-tiles (/tiles/<layer>/<z>/<x>/<y>.pbf) and of the parcel panel (/api/parcels/at?lon=..&lat=..),
-answered on the event loop over asyncpg. The usual way costs about 1.4 ms before any SQL runs (the hop
+"""The lean path (issue 12) for what public maps and clients ask most: anonymous GETs of a public layer's
+vector tiles (/tiles/<layer>/<z>/<x>/<y>.pbf), of its OGC API items pages as GeoJSON
+(/ogcapi/collections/<layer>/items) and of the parcel panel (/api/parcels/at?lon=..&lat=..), answered
+on the event loop over asyncpg. The usual way costs about 1.4 ms before any SQL runs (the hop
 to a2wsgi's threads 0.4 ms, Django's request and sixteen middlewares 1.0 ms); this one about 0.1 ms.
 
 The same answers as Django's, by construction:
-- the same statements (tiles/sql.py, layers/selectors.py, planning/selectors.py) and the same steps as
-  tiles.services.tile_get and tiles.views.tile_response (cache hit, render and store, 304 from the
-  version alone), on the same databases (a replica when GEO_REPLICA_URLS names some; tiles are stored
-  on the primary);
+- the same statements (tiles/sql.py, layers/selectors.py, planning/selectors.py, ogcapi/features.py)
+  and the same steps as tiles.services.tile_get and tiles.views.tile_response (cache hit, render and
+  store, 304 from the version alone) and ogcapi.views.collection_items (its parameter checks, and its
+  answer built by ogcapi.views.items_answer), on the same databases (a replica when GEO_REPLICA_URLS
+  names some; tiles are stored on the primary);
 - the same read rule (LayerSpec.readable_by of an anonymous caller);
 - the request parsed by Django's own WSGIRequest (host check against ALLOWED_HOSTS, query string,
   cookies, language) and the response finished by Django's own response middleware (security headers,
@@ -15,13 +17,15 @@ The same answers as Django's, by construction:
 - statements bounded by GEO_STATEMENT_TIMEOUT_MS, answered as geo.middleware answers a timeout.
 Whatever is not that plain case goes to Django unchanged: a session cookie or an Authorization header,
 a client pinned to the primary (geo/pinning.py), another method, a host or argument Django would
-refuse, a layer an anonymous caller may not read, and a request whose database work failed before
-anything was sent. tests/geo/test_fastpath.py compares the two ways' answers on a live server.
+refuse, a layer an anonymous caller may not read, items as HTML or filtered by property values, CQL2 or
+datetime (values typed by a column), and a request whose database work failed before anything was
+sent. tests/geo/test_fastpath.py compares the two ways' answers on a live server.
 
 GEO_FAST_PATH=0 turns it off (and it stays off when a database's OPTIONS ask for more than it passes
-on). Each worker process opens at most GEO_FAST_PATH_CONNECTIONS connections per database it uses
-(statements beyond that wait their turn, no longer than the statement timeout). A tile is kept after
-its answer is sent: a store that fails is logged and the tile rendered again next time."""
+on). Each worker process opens at most GEO_FAST_PATH_CONNECTIONS connections per database it uses, and
+as many again for items pages (statements beyond that wait their turn, no longer than the statement
+timeout). A tile is kept after its answer is sent: a store that fails is logged and the tile rendered
+again next time."""
 from __future__ import annotations
 
 import asyncio
@@ -45,10 +49,14 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from psycopg2 import sql as pgsql
+from pygeoapi.api import APIRequest
 
 from csp.middleware import CSPMiddleware
 from layers import registry
 from layers.selectors import LAYER_VERSION
+from ogcapi import features
+from ogcapi import params as ogcapi_params
+from ogcapi import views as ogcapi_views
 from planning import selectors as planning_selectors
 from planning import views as planning_views
 from tiles import services as tile_services
@@ -92,7 +100,28 @@ def _text(part) -> str:
         return part.string
     if isinstance(part, pgsql.Identifier):
         return ".".join('"' + s.replace('"', '""') + '"' for s in part.strings)
+    if isinstance(part, pgsql.Literal) and type(part.wrapped) is int:
+        return str(part.wrapped)
+    if isinstance(part, pgsql.Literal) and type(part.wrapped) is str and "\0" not in part.wrapped:
+        return "'" + part.wrapped.replace("'", "''") + "'"  # the pools keep standard_conforming_strings on
     raise TypeError(f"not a statement part: {part!r}")
+
+
+_POSITIONAL = re.compile(r"%s|%%")
+
+
+def positional(statement: pgsql.Composable) -> str:
+    """A statement written for psycopg2 with %s placeholders as asyncpg takes it ($1, $2 ... in order)."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if match.group(0) == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    return _POSITIONAL.sub(number, _text(statement))
 
 
 class _Statement:
@@ -104,26 +133,35 @@ class _Statement:
 
 
 _VERSION = _Statement(LAYER_VERSION)
-_LOOKUP = _Statement(tile_sql.CACHE_LOOKUP)
 _STORE = _Statement(tile_sql.CACHE_STORE)
 # planning.selectors' prepared panel already numbers its parameters: lon, lat, the outline's vertices
 _PANEL = numbered(planning_selectors.PANEL_AT_POINT)[0]
-_tile_statements: dict[str, _Statement] = {}
+_tile_statements: dict[tuple[str, str], _Statement] = {}  # per layer: (layer id, kind) -> its statement
 
 
 def _tile_statement(spec) -> _Statement:
-    if spec.id not in _tile_statements:
-        _tile_statements[spec.id] = _Statement(tile_sql.tile_statement(spec))
-    return _tile_statements[spec.id]
+    if (spec.id, "render") not in _tile_statements:
+        _tile_statements[spec.id, "render"] = _Statement(tile_sql.tile_statement(spec))
+    return _tile_statements[spec.id, "render"]
+
+
+def _cached_or_rendered_statement(spec) -> _Statement:
+    if (spec.id, "cached") not in _tile_statements:
+        _tile_statements[spec.id, "cached"] = _Statement(tile_sql.cached_or_rendered_statement(spec))
+    return _tile_statements[spec.id, "cached"]
 
 
 # -- Connections -----------------------------------------------------------------------------------
 class _Pools:
-    """asyncpg pools of this worker process: reads (the replicas, else the primary) and the primary."""
+    """asyncpg pools of this worker process: reads (the replicas, else the primary) and the primary,
+    planned once per statement (tiles, panels: one generic plan each); and reads of items pages, planned
+    for each request's values as Django's statements are (a generic plan cannot know whether a box
+    holds ten parcels or the whole province, and a page's best plan depends on it)."""
 
     def __init__(self):
         self.primary: asyncpg.Pool | None = None
         self.reads: list[asyncpg.Pool] = []
+        self.page_reads: list[asyncpg.Pool] = []
         self.turn = 0
         self.lock = asyncio.Lock()
 
@@ -132,14 +170,19 @@ class _Pools:
             return
         async with self.lock:
             if self.primary is None:
-                aliases = list(getattr(settings, "GEO_REPLICA_ALIASES", ()))
-                reads = [await _pool(alias) for alias in aliases]
-                self.primary = await _pool("default")
-                self.reads = reads or [self.primary]
+                aliases = list(getattr(settings, "GEO_REPLICA_ALIASES", ())) or ["default"]
+                self.page_reads = [await _pool(alias, plans="force_custom_plan") for alias in aliases]
+                primary = await _pool("default")
+                self.reads = [primary] if aliases == ["default"] else [await _pool(alias) for alias in aliases]
+                self.primary = primary
 
     def read(self) -> asyncpg.Pool:
         self.turn += 1
         return self.reads[self.turn % len(self.reads)]
+
+    def page_read(self) -> asyncpg.Pool:
+        self.turn += 1
+        return self.page_reads[self.turn % len(self.page_reads)]
 
 
 def _session_options(alias: str) -> dict[str, str] | None:
@@ -164,11 +207,14 @@ def _supported() -> bool:
     return not unsupported
 
 
-async def _pool(alias: str) -> asyncpg.Pool:
+async def _pool(alias: str, plans: str = "force_generic_plan") -> asyncpg.Pool:
     db = settings.DATABASES[alias]
     server_settings = {**_session_options(alias), "application_name": "geo-fastpath",
-                       # one generic plan for every point and tile (see planning.selectors._panel)
-                       "plan_cache_mode": "force_generic_plan"}
+                       # by default one generic plan for every point and tile (see planning.selectors._panel)
+                       "plan_cache_mode": plans,
+                       # small statements all (ogcapi.features._NO_PARALLEL_NO_JIT); literals in them
+                       # are quoted for this (_text)
+                       "max_parallel_workers_per_gather": "0", "jit": "off", "standard_conforming_strings": "on"}
     if settings.GEO_STATEMENT_TIMEOUT_MS:
         server_settings["statement_timeout"] = str(settings.GEO_STATEMENT_TIMEOUT_MS)
     if alias == "default":
@@ -226,6 +272,9 @@ _GZIP = GZipMiddleware(lambda r: None)
 _CSRF = CsrfViewMiddleware(lambda r: None)
 
 
+_LEAN_PATHS = ("/tiles/", "/api/parcels/at", "/ogcapi/collections/")  # where lean answers may be
+
+
 def _request(scope) -> WSGIRequest:
     """The request as Django sees it through a2wsgi (its own environ: path, query string, headers)."""
     return WSGIRequest(build_environ(scope, io.BytesIO()))
@@ -233,7 +282,7 @@ def _request(scope) -> WSGIRequest:
 
 def _anonymous_get(scope) -> WSGIRequest | None:
     """Django's request for a plain anonymous GET of one of the two lean paths, else None."""
-    if scope["method"] != "GET" or not scope["path"].startswith(("/tiles/", "/api/parcels/at")):
+    if scope["method"] != "GET" or not scope["path"].startswith(_LEAN_PATHS):
         return None
     request = _request(scope)
     if ("HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES
@@ -281,7 +330,7 @@ def _request_for_policy(path_kind: str) -> HttpRequest:
 def _policy(request: WSGIRequest) -> tuple[tuple[str, str], ...]:
     """CSPMiddleware's header for the path's kind (its policy depends on settings and the path prefix
     only: these answers never use a nonce), built once (it costs 40 µs)."""
-    return _policy_for("/tiles/" if request.path_info.startswith("/tiles/") else "/api/parcels/at")
+    return _policy_for(next(kind for kind in _LEAN_PATHS if request.path_info.startswith(kind)))
 
 
 def _finish(request: WSGIRequest, response: HttpResponse, *, session_read: bool) -> HttpResponse:
@@ -303,15 +352,22 @@ def _finish(request: WSGIRequest, response: HttpResponse, *, session_read: bool)
     return response
 
 
-async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> HttpResponse:
-    """tiles.views.tile for an anonymous caller, WebMercatorQuad."""
+def _public(layer_id: str):
+    """The layer when an anonymous caller may read it, else _Defer (Django's 404)."""
     try:
         spec = registry.get(layer_id)
     except KeyError:
         raise _Defer from None
-    on_grid = 0 <= z <= tile_views.MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
-    if not on_grid or not spec.readable_by(registry.roles_of(AnonymousUser())):
-        raise _Defer  # Django's 400 or 404
+    if not spec.readable_by(registry.roles_of(AnonymousUser())):
+        raise _Defer
+    return spec
+
+
+async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> HttpResponse:
+    """tiles.views.tile for an anonymous caller, WebMercatorQuad."""
+    spec = _public(layer_id)
+    if not (0 <= z <= tile_views.MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise _Defer  # Django's 400
     gzip_ok = tile_views.accepts_gzip(request)
     grid = tile_services.WEB_MERCATOR
     if tile_views._client_etags(request):
@@ -344,10 +400,12 @@ async def _tile_get(spec, z: int, x: int, y: int):
     if z > tile_services.MAX_CACHED_ZOOM or max_tiles <= 0:
         version = await _version(spec.id)
         return tile_services.Tile(await _compressed(await _render(spec, z, x, y)), version), None
-    version, _written, cached = await _fetchrow(_pools.read, _LOOKUP.text, *_LOOKUP.args(key))
+    statement = _cached_or_rendered_statement(spec)
+    version, _written, cached, mvt = await _fetchrow(
+        _pools.read, statement.text, *statement.args({**tile_sql.tile_parameters(spec, z, x, y), "tms": grid.id}))
     if cached is not None:
         return tile_services.Tile(cached, version), None
-    data = await _compressed(await _render(spec, z, x, y))
+    data = await _compressed(bytes(mvt))
     store = _STORE.args({**key, "version": version, "data": data, "max_tiles": max_tiles,
                          "sweep": tile_sql.EVICTION_SWEEP})
     return tile_services.Tile(data, version), store
@@ -366,6 +424,29 @@ async def _render(spec, z: int, x: int, y: int) -> bytes:
     statement = _tile_statement(spec)
     row = await _fetchrow(_pools.read, statement.text, *statement.args(tile_sql.tile_parameters(spec, z, x, y)))
     return bytes(row[0])
+
+
+async def _items(request: WSGIRequest, collection_id: str) -> HttpResponse:
+    """ogcapi.views.collection_items as JSON for an anonymous caller, without the parameters whose
+    values take the type of a column (property=value, a CQL2 filter) or another statement (datetime=),
+    which Django answers: this statement binds numbers and text only."""
+    spec = _public(collection_id)
+    try:
+        request.GET = ogcapi_params.check_items(spec, request.GET)
+    except ogcapi_params.BadParameter:
+        raise _Defer from None  # Django's 400
+    if any(name in request.GET for name in ("datetime", *ogcapi_params.FILTER_PARAMETERS)):
+        raise _Defer
+    api = ogcapi_views._api(frozenset(), request.build_absolute_uri("/ogcapi"), ())
+    api_request = APIRequest.from_django(request, api.locales)
+    if api_request.format not in (None, "json"):
+        raise _Defer
+    query = features.ItemsQuery.from_params(spec, request.GET)
+    if query.equals:
+        raise _Defer
+    statement, values = features.page_statement(spec, query)
+    row = await _fetchrow(_pools.page_read, positional(statement), *values)
+    return ogcapi_views.items_answer(request, spec, api, api_request, query, features.page_of(row))
 
 
 async def _panel(request: WSGIRequest) -> HttpResponse:
@@ -390,14 +471,16 @@ async def _answer(request: WSGIRequest) -> HttpResponse | None:
             return _finish(request, await _tile(request, **match.kwargs), session_read=True)
         if match.func is planning_views.parcel_at_point:
             return _finish(request, await _panel(request), session_read=False)
+        if match.func is ogcapi_views.collection_items:
+            return _finish(request, await _items(request, **match.kwargs), session_read=True)
     except _Defer:
         return None
     except asyncpg.exceptions.QueryCanceledError as cancelled:
         if "statement timeout" not in str(cancelled):
             return None  # cancelled by someone: Django answers
-        return _finish(request, timed_out(), session_read=match.func is tile_views.tile)
+        return _finish(request, timed_out(), session_read=match.func is not planning_views.parcel_at_point)
     except TimeoutError:  # no connection free, or no answer, within the statement timeout
-        return _finish(request, timed_out(), session_read=match.func is tile_views.tile)
+        return _finish(request, timed_out(), session_read=match.func is not planning_views.parcel_at_point)
     except (asyncpg.PostgresError, asyncpg.exceptions.InterfaceError, OSError) as exc:
         log.warning("lean path: %s; Django answers %s", exc.__class__.__name__, request.path_info)
         return None
@@ -428,7 +511,7 @@ async def serve(scope, receive, send, django) -> None:
 
 async def close() -> None:
     """Close this process's connections (the server is stopping)."""
-    for pool in {*_pools.reads, _pools.primary} - {None}:
+    for pool in {*_pools.reads, *_pools.page_reads, _pools.primary} - {None}:
         await pool.close()
 
 

@@ -9,8 +9,9 @@ this directly (ogcapi.views); pygeoapi's HTML pages read the same statement thro
 numberMatched: exact when cheap, otherwise omitted (OGC API Features 1.0, 7.15.8: "numberMatched"
 is optional). It is cheap when the page itself says it (a page shorter than `limit`: offset +
 returned), and otherwise the statement counts the matches up to COUNT_CAP + 1 rows: exact when
-there are at most COUNT_CAP of them, omitted above (the database never scans more than COUNT_CAP
-rows for a count). resulttype=hits asks for the count alone, so it is counted exactly.
+there are at most COUNT_CAP of them, omitted above (the database never scans more than COUNT_CAP + 1
+rows for a count). The same scan gives the page when it found every match. resulttype=hits asks
+for the count alone, so it is counted exactly.
 """
 from __future__ import annotations
 
@@ -181,26 +182,46 @@ _NO_PARALLEL_NO_JIT = sql.SQL("SET LOCAL max_parallel_workers_per_gather = 0; SE
 def page(spec: LayerSpec, query: ItemsQuery, connection) -> Page:
     """The features of `query` on `spec`'s table (SRID spec.srid), through `connection` (a Django
     connection), with numberMatched as the module docstring says."""
+    statement, params = page_statement(spec, query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("{}; {}").format(_NO_PARALLEL_NO_JIT, statement), params)
+        return page_of(cursor.fetchone())
+
+
+def page_statement(spec: LayerSpec, query: ItemsQuery) -> tuple[sql.Composed, list]:
+    """The one statement of a page (%s placeholders) and its values; its row is read by page_of. Run
+    without parallel workers or JIT (_NO_PARALLEL_NO_JIT; geo/fastpath.py sets them per session)."""
     where, values = _where(spec, query)
     table = sql.Identifier(spec.table)
     if query.hits:
-        statement = sql.SQL("SELECT '', 0, count(*), TRUE FROM {} l WHERE {}").format(table, where)
-        params = values
-    else:
-        capped_count = sql.SQL("(SELECT count(*) FROM (SELECT 1 FROM {table} l WHERE {where} LIMIT %s) c)").format(
-            table=table, where=where)
-        statement = sql.SQL("""
-            SELECT coalesce(string_agg({feature}, ',' ORDER BY {order}), ''), count(*),
-                   CASE WHEN count(*) < %s AND (count(*) > 0 OR %s = 0) THEN %s + count(*) ELSE {capped_count} END,
-                   count(*) < %s AND (count(*) > 0 OR %s = 0)
-            FROM (SELECT * FROM {table} l WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s) l""").format(
-            feature=feature_text(spec, query), order=_order(spec, query), capped_count=capped_count,
-            table=table, where=where)
-        params = [query.limit, query.offset, query.offset, *values, COUNT_CAP + 1, query.limit, query.offset,
-                  *values, query.limit, query.offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("{}; {}").format(_NO_PARALLEL_NO_JIT, statement), params)
-        features, returned, matched, exact = cursor.fetchone()
+        return sql.SQL("SELECT '', 0, count(*), TRUE FROM {} l WHERE {}").format(table, where), values
+    # The matches are found once, up to COUNT_CAP + 1 of them (their keys only): they are the count,
+    # and when they are all the matches, the page is cut from them and its rows read by key. Beyond the
+    # cap the page is cut from the table itself. (Cutting a page from the table in a box of 7,000
+    # parcels sorts all 7,000 to keep 100: as long again as the count.)
+    keys = sql.SQL(", ").join(sql.SQL("l.{}").format(sql.Identifier(name))
+                              for name in dict.fromkeys([spec.id_field, *(name for name, _ in query.sortby)]))
+    statement = sql.SQL("""
+        WITH hits AS MATERIALIZED (SELECT {keys} FROM {table} l WHERE {where} LIMIT %s),
+        counted AS (SELECT count(*) AS n FROM hits),
+        chosen AS (
+            (SELECT {keys} FROM hits l WHERE (SELECT n FROM counted) <= %s ORDER BY {order} LIMIT %s OFFSET %s)
+            UNION ALL
+            (SELECT {keys} FROM {table} l WHERE (SELECT n FROM counted) > %s AND {where}
+             ORDER BY {order} LIMIT %s OFFSET %s))
+        SELECT coalesce(string_agg({feature}, ',' ORDER BY {order}), ''), count(*),
+               CASE WHEN count(*) < %s AND (count(*) > 0 OR %s = 0) THEN %s + count(*) ELSE (SELECT n FROM counted) END,
+               count(*) < %s AND (count(*) > 0 OR %s = 0)
+        FROM {table} l JOIN chosen ON l.{id} = chosen.{id}""").format(
+        keys=keys, feature=feature_text(spec, query), order=_order(spec, query), table=table, where=where,
+        id=sql.Identifier(spec.id_field))
+    return statement, [*values, COUNT_CAP + 1, COUNT_CAP, query.limit, query.offset, COUNT_CAP, *values, query.limit,
+                       query.offset, query.limit, query.offset, query.offset, query.limit, query.offset]
+
+
+def page_of(row) -> Page:
+    """The Page of page_statement's row."""
+    features, returned, matched, exact = row
     if not exact and matched > COUNT_CAP:  # the count stopped at the cap
         matched = None
     return Page(features, returned, matched)

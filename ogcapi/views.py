@@ -390,7 +390,12 @@ def _items_json(request, spec: registry.LayerSpec, api: API, api_request: APIReq
     """The items of `spec` as GeoJSON, the whole body built by PostGIS (ogcapi.features), with
     pygeoapi's links (self, alternate HTML, prev, next, collection) and headers."""
     query = features.ItemsQuery.from_params(spec, request.GET, compiled)
-    page = features.page(spec, query, read_connection())
+    return items_answer(request, spec, api, api_request, query, features.page(spec, query, read_connection()))
+
+
+def items_answer(request, spec: registry.LayerSpec, api: API, api_request: APIRequest, query: features.ItemsQuery,
+                 page: features.Page) -> HttpResponse:
+    """The GeoJSON answer of `page` (geo/fastpath.py reads the page its own way and answers with this)."""
     uri = f"{api.get_collections_url()}/{spec.id}/items"
     kept = "".join(f"&{quote(key, safe='')}={quote(str(value), safe=',')}" for key, value in request.GET.items()
                    if key not in ("f", "offset"))

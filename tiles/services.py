@@ -53,7 +53,8 @@ def first_zoom(spec: LayerSpec) -> int:
 def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR) -> Tile:
     """Tile z/x/y (column x, row y of `grid`) of a layer: from the cache when the layer's current
     version of it was kept (one statement), else rendered and kept (down to Web Mercator zoom 17 or the
-    same detail in the other grid), evicting the oldest tiles beyond the cache's size."""
+    same detail in the other grid), evicting the oldest tiles beyond the cache's size. A hit or a miss
+    is one statement on the read database, and a miss's store one more on the primary."""
     zoom = grid.mercator_zoom(z)
     if zoom < first_zoom(spec):
         return Tile(b"", 0)
@@ -61,10 +62,10 @@ def tile_get(spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR)
     if zoom > MAX_CACHED_ZOOM or max_tiles <= 0:
         version = layer_version(spec.id)
         return Tile(compress(sql.render_tile(spec, z, x, y, grid, db=reading)), version)
-    version, written, cached = sql.cached_tile(reading, spec.id, z, x, y, grid.id)
+    version, written, cached, mvt = sql.cached_or_rendered(reading, spec, z, x, y, grid)
     if cached is not None:
         return Tile(cached, version)
-    data = compress(sql.render_tile(spec, z, x, y, grid, db=reading))
+    data = compress(mvt)
     if written:  # this transaction's own uncommitted writes: what it sees is not what anyone else sees
         return Tile(data, None)
     sql.store_tile(connection, spec.id, version, z, x, y, data, max_tiles=max_tiles, tms=grid.id)  # the primary

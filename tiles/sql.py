@@ -113,6 +113,25 @@ DELETE FROM tiles_cachedtile WHERE ctid = ANY(ARRAY(
 EVICTION_SWEEP = 1024
 
 
+def cached_or_rendered_statement(spec: LayerSpec, grid: Grid = WEB_MERCATOR) -> sql.Composed:
+    """CACHE_LOOKUP's row and, when it holds no tile, the tile rendered (tile_statement), in one round
+    trip: a miss costs no second one. CASE runs the render only for a miss. Parameters: CACHE_LOOKUP's
+    and tile_parameters' (both name the layer, z, x and y alike)."""
+    return sql.SQL("SELECT c.version, c.written, c.data, CASE WHEN c.data IS NULL THEN ({render}) END "
+                   "FROM ({lookup}) AS c").format(render=tile_statement(spec, grid), lookup=sql.SQL(CACHE_LOOKUP))
+
+
+def cached_or_rendered(db, spec: LayerSpec, z: int, x: int, y: int, grid: Grid = WEB_MERCATOR
+                       ) -> tuple[int, bool, bytes | None, bytes | None]:
+    """(the layer's version, whether the caller's transaction wrote the layer, the cached tile of that
+    version, gzip-compressed, or None, and else its MVT rendered), in one statement on the connection `db`."""
+    with db.cursor() as cursor:
+        cursor.execute(cached_or_rendered_statement(spec, grid),
+                       {**tile_parameters(spec, z, x, y, grid), "tms": grid.id})
+        version, written, data, mvt = cursor.fetchone()
+    return version, written, None if data is None else bytes(data), None if mvt is None else bytes(mvt)
+
+
 def cached_tile(db, layer_id: str, z: int, x: int, y: int, tms: str = WEB_MERCATOR.id
                 ) -> tuple[int, bool, bytes | None]:
     """(the layer's version, whether the caller's transaction wrote the layer, the cached tile of

@@ -1,8 +1,8 @@
 """The lean path (geo/fastpath.py) answers exactly what Django answers, and only the plain public reads:
 - on a live server: the platform served as `make run` serves it (lean path on) against the same
   platform with GEO_FAST_PATH=0, request by request on the test database (status, every header as sent,
-  body decompressed) for tiles and parcel panels, plain and gzip, revalidated, in English, refused, of
-  layers an anonymous caller may not read, with odd paths, methods and cookies;
+  body decompressed) for tiles, parcel panels and OGC API items pages, plain and gzip, revalidated, in
+  English, refused, of layers an anonymous caller may not read, with odd paths, methods and cookies;
 - in-process, the same requests through geo.fastpath.serve with a Django that records being asked:
   which requests the lean path answers itself (and that those answers equal Django's), which it hands
   over; tiles it renders are kept in the cache; a statement cut off by the timeout is a 503."""
@@ -42,12 +42,13 @@ def normalised(path: str, status: int, headers: list[tuple[str, str]], body: byt
     """(status, the headers as sent but for the per-response ones, the body decompressed). The CSP's
     directives as a set (Django writes them in a set's order, which differs between processes); a new
     CSRF cookie's random value and expiry blanked; the length of a gzipped panel dropped (Django pads
-    gzip headers at random against BREACH; tiles are stored compressed, so theirs is kept)."""
+    gzip headers at random against BREACH; tiles are stored compressed, so theirs is kept); an items
+    page's time stamp blanked and the server in its links named alike (so its length dropped too)."""
     kept = []
     encoding = dict((k.lower(), v) for k, v in headers).get("content-encoding")
     for name, value in headers:
         name = name.lower()
-        if name in ("date", "server") or (name == "content-length" and encoding == "gzip"
+        if name in ("date", "server") or (name == "content-length" and (encoding == "gzip" or "/items" in path)
                                           and not path.startswith("/tiles/")):
             continue
         if name == "content-security-policy":
@@ -58,7 +59,21 @@ def normalised(path: str, status: int, headers: list[tuple[str, str]], body: byt
     kept.sort(key=lambda item: item[0])  # stable: repeated headers keep their order
     if encoding == "gzip" and body:
         body = gzip.decompress(body)
-    return status, kept, body
+    # an items page's time stamp is the time of its answer (same width: same length); its links name
+    # the server the test asked (they are equal when both are asked as the same host)
+    body = re.sub(rb'"timeStamp":"[^"]+"', b'"timeStamp":"..."', body)
+    return status, kept, re.sub(rb"http://127\.0\.0\.1(:\d+)?/", b"http://server/", body)
+
+
+def difference(got, expected) -> str:
+    """Where two normalised answers first differ (for the assertion's message)."""
+    for part, (a, b) in enumerate(zip(got, expected)):
+        if a != b:
+            if isinstance(a, bytes):
+                at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+                return f"body at {at}: {a[max(0, at - 80):at + 80]!r} against {b[max(0, at - 80):at + 80]!r}"
+            return f"part {part}: {a!r} against {b!r}"
+    return ""
 
 
 def over_http(base: str, method: str, path: str, headers: dict):
@@ -164,11 +179,34 @@ def test_tiles_and_panels_answer_as_django_answers(platform_url, django_url, fre
         (panel, {**gz, "Host": "evil.example"}), (parcels, {**gz, "Host": "evil.example"}),  # 400
         (panel, {**gz, "Cookie": "sessionid=nosuchsession"}), (parcels, {**gz, "Authorization": "Bearer x"}),
     ]
+    items = "/ogcapi/collections/parcels/items"
+    box = f"bbox={lon - 0.002},{lat - 0.002},{lon + 0.002},{lat + 0.002}"
+    lean += [
+        (f"{items}?f=json&limit=5", gz), (f"{items}?limit=5", plain), (f"{items}?f=json&limit=3&{box}", gz),
+        (f"{items}?f=json&limit=2&offset=3&{box}&sortby=-area_m2,parcel_no", gz),
+        (f"{items}?{box}&properties=parcel_no,area_m2&crs=http://www.opengis.net/def/crs/EPSG/0/9212", gz),
+        (f"{items}?{box}&skipGeometry=true&limit=1000", gz), (f"{items}?{box}&resulttype=hits", gz),
+        (f"{items}?f=json&bbox={lat - 0.002},{lon - 0.002},{lat + 0.002},{lon + 0.002}"
+         "&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326&crs=http://www.opengis.net/def/crs/EPSG/0/4326", gz),
+        (f"{items}?f=json&q=ph%C6%B0%E1%BB%9Dng&limit=2", {**gz, "Accept-Language": "en"}),  # q=phường
+        (f"{items}?f=json&lang=en&offset=999999", gz),  # past the end
+        ("/ogcapi/collections/schools/items?f=json", gz),
+    ]
+    django += [
+        (f"{items}?f=html&limit=2", gz), (f"{items}?limit=2", {**gz, "Accept": "text/html"}),
+        (f"{items}?filter=area_m2%3E100&limit=2", gz), (f"{items}?parcel_no=1", gz),
+        (f"{items}?datetime=2026-01-01T00:00:00Z", gz),
+        (f"{items}?limit=abc", gz), (f"{items}?nope=1", gz), (f"{items}?bbox=1,2,3", gz),  # 400
+        ("/ogcapi/collections/water_valves/items?f=json", gz), ("/ogcapi/collections/nope/items", gz),  # 404
+        (f"{items}?f=json", {**gz, "Cookie": "sessionid=nosuchsession"}),
+        ("/ogcapi/collections/parcels", gz), ("/ogcapi/collections/parcels/items/1", gz),
+    ]
     cases = [("GET", p, h) for p, h in lean + django] + [("HEAD", parcels, gz), ("HEAD", panel, gz)]
     seen = asyncio.run(in_process(cases))
     for (method, path, headers), (deferred, answer) in zip(cases, seen):
         expected = over_http(django_url, method, path, headers)
-        assert over_http(platform_url, method, path, headers) == expected, (method, path, headers)
+        got = over_http(platform_url, method, path, headers)
+        assert got == expected, (method, path, headers, difference(got, expected))
         assert deferred == ((path, headers) not in lean or method != "GET"), (method, path, headers)
         if not deferred:
             assert answer == expected, (path, headers)
