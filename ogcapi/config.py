@@ -22,6 +22,7 @@ OUTPUT_CRS = [CRS84] + [f"http://www.opengis.net/def/crs/EPSG/0/{srid}"
                         for srid in (4326, 3857, BINH_PHUOC_TM3_SRID, 3405)]
 PROVIDER = "ogcapi.provider.LayerProvider"  # loaded by pygeoapi by dotted path
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"  # <language>/LC_MESSAGES/messages.mo
 HEADER = ("# Generated from the layer registry by `python manage.py generate_pygeoapi_config`.\n"
           "# Do not edit: change the layer's spec in <app>/layers.py and regenerate.\n")
 
@@ -69,6 +70,7 @@ def generate() -> dict:
             "limits": {"default_items": 10, "max_items": 1000, "on_exceed": "throttle"},
             "map": {"url": "${BASEMAP_URL}", "attribution": "${BASEMAP_ATTRIBUTION}"},
             "templates": {"path": "${TEMPLATES_DIR}"},
+            "locale_dir": "${LOCALE_DIR}",  # the Vietnamese strings of the HTML pages
         },
         "logging": {"level": "ERROR"},
         "metadata": {
@@ -132,7 +134,7 @@ def load(*, base_url: str, collection_ids: set[str] | None = None, coverages: li
     values = {
         "OGCAPI_URL": base_url.rstrip("/"),
         "BASEMAP_URL": settings.GEO_BASEMAP_URL, "BASEMAP_ATTRIBUTION": settings.GEO_BASEMAP_ATTRIBUTION,
-        "TEMPLATES_DIR": str(TEMPLATES_DIR),
+        "TEMPLATES_DIR": str(TEMPLATES_DIR), "LOCALE_DIR": str(LOCALE_DIR),
     }
     config = _fill(yaml.safe_load(committed_yaml()), values)
     if collection_ids is not None:

@@ -176,14 +176,14 @@ def test_the_filtered_html_pages_link_to_the_next_page_of_the_same_filter(client
     query = {"f": "html", "limit": 2, "filter": f"land_use_code = '{use}'", "filter-lang": "cql2-text"}
     first = get(client, "/ogcapi/collections/parcels/items", **query).content.decode()
     hrefs = {text: html.unescape(href) for href, text in
-             re.findall(r'<a role="button" href="([^"]+)">(Sau|Next|Trước|Prev)</a>', first)}
-    following = hrefs.get("Sau") or hrefs.get("Next")
+             re.findall(r'<a role="button" href="([^"]+)">(Trang sau|Next|Trang trước|Prev)</a>', first)}
+    following = hrefs.get("Trang sau") or hrefs.get("Next")
     assert following and "filter=land_use_code" in following and "filter-lang=cql2-text" in following, hrefs
     second = client.get(following, HTTP_ACCEPT="text/html,application/xhtml+xml")  # as a browser follows it
     assert second.status_code == 200
     ids = [int(i) for i in re.findall(r'/ogcapi/collections/parcels/items/(\d+)"', second.content.decode())]
     assert ids and set(Parcel.objects.filter(pk__in=ids).values_list("land_use_id", flat=True)) == {use}
-    back = re.findall(r'<a role="button" href="([^"]+)">(?:Trước|Prev)</a>', second.content.decode())
+    back = re.findall(r'<a role="button" href="([^"]+)">(?:Trang trước|Prev)</a>', second.content.decode())
     assert back and "filter=land_use_code" in html.unescape(back[0])
     as_json = re.search(r'<a href="([^"]+)">json</a>', first)
     assert as_json and "filter=land_use_code" in html.unescape(as_json.group(1))

@@ -22,11 +22,11 @@ def parcel_id():
 def _pages(parcel_id: int) -> dict[str, str]:
     """path -> what its <title> names (before " – <platform>")."""
     return {
-        "/ogcapi/?f=html": "Home",
-        "/ogcapi/conformance?f=html": "Conformance",
-        "/ogcapi/collections?f=html": "Collections",
+        "/ogcapi/?f=html": "Trang chủ",
+        "/ogcapi/conformance?f=html": "Chuẩn tuân thủ",
+        "/ogcapi/collections?f=html": "Lớp dữ liệu",
         "/ogcapi/collections/parcels?f=html": "Thửa đất",
-        "/ogcapi/collections/parcels/items?f=html": "Thửa đất – Items",
+        "/ogcapi/collections/parcels/items?f=html": "Thửa đất – Đối tượng",
         f"/ogcapi/collections/parcels/items/{parcel_id}?f=html": f"Thửa đất {parcel_id}",
         "/ogcapi/openapi?f=html": "Swagger UI",
         "/ogcapi/openapi?f=html&ui=redoc": "ReDoc",
