@@ -281,7 +281,7 @@ def _request(scope) -> WSGIRequest:
 
 
 def _anonymous_get(scope) -> WSGIRequest | None:
-    """Django's request for a plain anonymous GET of one of the two lean paths, else None."""
+    """Django's request for a plain anonymous GET of one of the lean paths, else None."""
     if scope["method"] != "GET" or not scope["path"].startswith(_LEAN_PATHS):
         return None
     request = _request(scope)
@@ -376,7 +376,7 @@ async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> 
             return tile_views.not_modified(spec, current)
     tile, store = await _tile_get(spec, z, x, y)
     mvt = None
-    if not (gzip_ok and tile.gzipped) and len(tile.gzipped) >= BIG_TILE // 4:  # decompressed on a thread
+    if not (gzip_ok and tile.gzipped) and len(tile.gzipped) >= BIG_BODY // 4:  # decompressed on a thread
         mvt = await asyncio.get_running_loop().run_in_executor(None, tile.mvt)
     response = tile_views.tile_answer(spec, tile, gzip_ok, tile_views.tile_etag(spec, grid, z, x, y, tile.version,
                                                                                 gzip_ok), mvt=mvt)
@@ -411,11 +411,11 @@ async def _tile_get(spec, z: int, x: int, y: int):
     return tile_services.Tile(data, version), store
 
 
-BIG_TILE = 256 * 1024  # bytes: compressed (or decompressed) on a thread, not on the event loop
+BIG_BODY = 256 * 1024  # bytes: tiles and items pages this big are (de)compressed on a thread, not on the event loop
 
 
 async def _compressed(mvt: bytes) -> bytes:
-    if len(mvt) < BIG_TILE:
+    if len(mvt) < BIG_BODY:
         return tile_services.compress(mvt)
     return await asyncio.get_running_loop().run_in_executor(None, tile_services.compress, mvt)
 
@@ -445,8 +445,11 @@ async def _items(request: WSGIRequest, collection_id: str) -> HttpResponse:
     if query.equals:
         raise _Defer
     statement, values = features.page_statement(spec, query)
-    row = await _fetchrow(_pools.page_read, positional(statement), *values)
-    return ogcapi_views.items_answer(request, spec, api, api_request, query, features.page_of(row))
+    page = features.page_of(await _fetchrow(_pools.page_read, positional(statement), *values))
+    answer = functools.partial(ogcapi_views.items_answer, request, spec, api, api_request, query, page)
+    if len(page.features) < BIG_BODY:
+        return answer()
+    return await asyncio.get_running_loop().run_in_executor(None, answer)  # compressed on a thread
 
 
 async def _panel(request: WSGIRequest) -> HttpResponse:

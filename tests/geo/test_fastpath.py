@@ -186,6 +186,7 @@ def test_tiles_and_panels_answer_as_django_answers(platform_url, django_url, fre
         (f"{items}?f=json&limit=2&offset=3&{box}&sortby=-area_m2,parcel_no", gz),
         (f"{items}?{box}&properties=parcel_no,area_m2&crs=http://www.opengis.net/def/crs/EPSG/0/9212", gz),
         (f"{items}?{box}&skipGeometry=true&limit=1000", gz), (f"{items}?{box}&resulttype=hits", gz),
+        (f"{items}?f=json&limit=1000", gz), (f"{items}?f=json&limit=1000", plain),  # large: built on a thread
         (f"{items}?f=json&bbox={lat - 0.002},{lon - 0.002},{lat + 0.002},{lon + 0.002}"
          "&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326&crs=http://www.opengis.net/def/crs/EPSG/0/4326", gz),
         (f"{items}?f=json&q=ph%C6%B0%E1%BB%9Dng&limit=2", {**gz, "Accept-Language": "en"}),  # q=phường

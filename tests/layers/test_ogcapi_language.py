@@ -65,7 +65,8 @@ def test_the_pages_speak_vietnamese_with_vietnamese_numbers_and_english_on_reque
     assert total >= 1000  # so the count has a thousands separator
     english = {text for text, vietnamese in catalogue().items() if vietnamese != text and len(text) > 4}
     pages = ["/ogcapi/?f=html", "/ogcapi/collections?f=html", "/ogcapi/collections/parcels?f=html",
-             "/ogcapi/collections/parcels/items?f=html&limit=5", f"/ogcapi/collections/parcels/items/{parcel.pk}?f=html",
+             "/ogcapi/collections/parcels/items?f=html&limit=5",
+             f"/ogcapi/collections/parcels/items/{parcel.pk}?f=html",
              "/ogcapi/collections/parcels/queryables?f=html", "/ogcapi/conformance?f=html"]
     for path in pages:
         text = visible_text(client.get(path).content)
