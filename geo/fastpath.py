@@ -433,7 +433,7 @@ async def _items(request: WSGIRequest, collection_id: str) -> HttpResponse:
     spec = _public(collection_id)
     try:
         request.GET = ogcapi_params.check_items(spec, request.GET)
-    except ogcapi_params.BadParameter:
+    except (ogcapi_params.BadParameter, SuspiciousOperation):  # e.g. too many fields
         raise _Defer from None  # Django's 400
     if any(name in request.GET for name in ("datetime", *ogcapi_params.FILTER_PARAMETERS)):
         raise _Defer
