@@ -288,6 +288,8 @@ def _anonymous_get(scope) -> WSGIRequest | None:
     if ("HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES
             or pinning.COOKIE in request.COOKIES):
         return None
+    if request.META.get("CONTENT_LENGTH", "0") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in request.META:
+        return None  # a GET with a body (its reading and its refusals are Django's)
     try:
         request.get_host()  # DisallowedHost: Django answers 400
     except Exception:  # noqa: BLE001 — any refusal is Django's to make
@@ -426,6 +428,20 @@ async def _render(spec, z: int, x: int, y: int) -> bytes:
     return bytes(row[0])
 
 
+_apis: dict[str, object] = {}  # base URL -> the API of no collections (ogcapi.views.collection_items)
+
+
+async def _api_of(base_url: str):
+    """pygeoapi's API the items view uses for `base_url`, built on a thread the first time (it reads
+    and parses the configuration: tens of ms the event loop must not wait)."""
+    if base_url not in _apis:
+        if len(_apis) >= 32:  # hosts are ALLOWED_HOSTS' (any, in DEBUG): bounded as ogcapi.views._api is
+            _apis.clear()
+        _apis[base_url] = await asyncio.get_running_loop().run_in_executor(
+            None, ogcapi_views._api, frozenset(), base_url, ())
+    return _apis[base_url]
+
+
 async def _items(request: WSGIRequest, collection_id: str) -> HttpResponse:
     """ogcapi.views.collection_items as JSON for an anonymous caller, without the parameters whose
     values take the type of a column (property=value, a CQL2 filter) or another statement (datetime=),
@@ -437,7 +453,7 @@ async def _items(request: WSGIRequest, collection_id: str) -> HttpResponse:
         raise _Defer from None  # Django's 400
     if any(name in request.GET for name in ("datetime", *ogcapi_params.FILTER_PARAMETERS)):
         raise _Defer
-    api = ogcapi_views._api(frozenset(), request.build_absolute_uri("/ogcapi"), ())
+    api = await _api_of(request.build_absolute_uri("/ogcapi"))
     api_request = APIRequest.from_django(request, api.locales)
     if api_request.format not in (None, "json"):
         raise _Defer
@@ -519,3 +535,5 @@ async def close() -> None:
 
 
 ENABLED = ENABLED and _supported()
+if ENABLED:
+    features.resolve_output_crs()  # pyproj's look-ups now, not on the event loop at a first crs=...
