@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin libgdal-dev)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin libgdal-dev python3.11-venv)
 # The real clients the tests drive: Chromium (pages) and QGIS (the officers' desktop tool).
 [ "${1:-}" = "--browser" ] && packages+=(chromium python3-qgis qgis-providers)
 
@@ -28,9 +28,25 @@ if [ ${#missing[@]} -gt 0 ]; then
     || fail "apt-get could not install ${missing[*]}; run 'apt-get install ${missing[*]}' to see why."
 fi
 
-python=${PYTHON:-python3}
-"$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
-  || fail "Python 3.11 is required (found: $("$python" --version 2>&1)). Set PYTHON=/path/to/python3.11."
+# Started as root, `make run` serves as an unprivileged user (scripts/serve.sh), who must be able to run
+# .venv's Python: not one under root's home (pyenv's in /root, say). As root, the first Python 3.11 that
+# such a user can run is taken, and a .venv made from one they cannot run is made again.
+others_can_run() {
+  [ "$(id -u)" -ne 0 ] || setpriv --reuid=nobody --regid=nogroup --clear-groups --no-new-privs -- env "$1" -c '' 2>/dev/null
+}
+python=""
+for candidate in ${PYTHON:-python3 python3.11 /usr/bin/python3.11}; do
+  # the interpreter itself (not a pyenv shim, which resolves otherwise for another user)
+  exe=$("$candidate" -c 'import sys; print(sys.executable if sys.version_info[:2] == (3, 11) else "")' 2>/dev/null) || continue
+  [ -n "$exe" ] || continue
+  [ -n "$python" ] || python=$exe  # the first 3.11, if no user but root can run any
+  if others_can_run "$exe"; then python=$exe; break; fi
+done
+[ -n "$python" ] || fail "Python 3.11 is required (found: $(${PYTHON:-python3} --version 2>&1)). Set PYTHON=/path/to/python3.11."
+if [ -x .venv/bin/python ] && ! others_can_run "$PWD/.venv/bin/python" && others_can_run "$python"; then
+  echo "Making .venv again from $python: the platform's service user cannot run $(readlink -f .venv/bin/python)"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "Creating virtual environment .venv"
   "$python" -m venv .venv || fail "could not create .venv (on Debian: apt-get install python3-venv)."

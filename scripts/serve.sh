@@ -43,7 +43,8 @@ drop_privileges() {
 
   as_service test -r "$top/manage.py" -a -x "$top/.venv/bin/gunicorn" \
     || fail "the $user user cannot read $top; clone the project where other users may enter and read (e.g. /srv, /work), or run make run as a normal user."
-  as_service "$top/.venv/bin/python" -c 'import django, gunicorn' 2>/dev/null \
+  # through env, as below: setpriv's own exec has reached a Python under /root that no later exec could
+  as_service env "$top/.venv/bin/python" -c 'import django, gunicorn' 2>/dev/null \
     || fail "the $user user cannot run .venv's Python ($(readlink -f .venv/bin/python)); recreate .venv from a Python other users may run: rm -rf .venv && PYTHON=/usr/bin/python3.11 make run"
   mkdir -p "$var/log" "$var/imports" "$var/rasters"
   find_var ! -user "$user" -exec chown -h "$user:$user" {} +

@@ -94,3 +94,14 @@ def test_a_var_the_service_user_cannot_reach_is_refused_with_a_reason(test_db_en
     result = subprocess.run([SERVE, "--serve-only"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"the geo user cannot reach {hidden}" in result.stderr
+
+
+def test_the_service_user_runs_the_virtualenvs_python_as_the_set_up_steps_do():
+    """serve.sh's set-up steps (migrate, seed_demo ...) run `.venv/bin/python` as the service user through
+    `env`. A .venv made from a Python under root's home (pyenv's, in /root) passed the --serve-only test
+    above and failed `make run` on a fresh machine with 'Permission denied': bootstrap.sh now makes it
+    from a Python other users can run."""
+    ran = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--no-new-privs", "--",
+                          "env", ".venv/bin/python", "-c", "import django, gunicorn"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
