@@ -19,9 +19,10 @@ import pygeoapi.api.itemtypes as itemtypes_api
 from csp.constants import SELF, UNSAFE_INLINE
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.utils.http import parse_etags
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +31,7 @@ from pygeoapi import l10n
 from pygeoapi.api import API, SYSTEM_LOCALE, APIRequest, apply_gzip
 from pygeoapi.openapi import get_oas
 
+from geo.i18n import language_of, remember_language
 from importers.selectors import raster_coverages, raster_size
 from layers import editing, history, registry, writes
 from layers.access import ogc_exception, read_denial
@@ -71,7 +73,28 @@ def _api_request(request: HttpRequest, allowed: set[str] | None) -> tuple[API, A
     except params.BadParameter as error:
         return _bad_parameter(error)
     api = api_for(request)
-    return api, APIRequest.from_django(request, api.locales)
+    api_request = APIRequest.from_django(request, api.locales)
+    if api_request.format == "html" and l10n.QUERY_PARAM not in request.GET:
+        # A page is in the platform's language (the toggle's cookie, else Vietnamese), as every other page
+        # of the platform; JSON keeps pygeoapi's negotiation (lang=, then Accept-Language) for clients.
+        chosen = language_of(request)
+        api_request._raw_locale, api_request._locale = chosen, l10n.str2locale(chosen)
+    return api, api_request
+
+
+_TOGGLE_MARK = "<!-- geo:language-toggle -->"
+
+
+def _with_language_toggle(request: HttpRequest, api_request: APIRequest, page: str) -> str:
+    """pygeoapi's page with the platform's language toggle in its menu: the same page (the query as sent,
+    filter included) in the other language, remembered by remember_language."""
+    other = "vi" if api_request.locale.language == "en" else "en"
+    query = QueryDict(request.META.get("QUERY_STRING", ""), mutable=True)
+    query[l10n.QUERY_PARAM] = other
+    label = "Tiếng Việt" if other == "vi" else "English"
+    link = (f'<li class="nav-item"><a href="?{escape(query.urlencode())}" class="nav-link" lang="{other}" '
+            f'hreflang="{other}">{label}</a></li>')
+    return page.replace(_TOGGLE_MARK, link, 1)
 
 
 def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool = False,
@@ -101,6 +124,8 @@ def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool =
         if len(content) > settings.GEO_MAX_RESPONSE_BYTES:
             return ogc_exception(400, "ResponseTooLarge", "Kết quả quá lớn; hãy giảm limit hoặc thu nhỏ bbox. / "
                                                           "The answer is too large; ask for fewer features.")
+        if isinstance(content, str) and headers.get("Content-Type", "").startswith("text/html"):
+            content = _with_language_toggle(request, api_request, content)
         content = apply_gzip(headers, content)
     response = HttpResponse(content, status=status)
     for key, value in headers.items():
@@ -108,6 +133,8 @@ def _execute(request: HttpRequest, api_function, *args, skip_valid_check: bool =
     if response.get("Content-Type", "").startswith("text/html"):
         # pygeoapi's HTML pages (and Swagger UI) carry inline scripts; JSON needs no scripts at all.
         response._csp_replace = {"script-src": [SELF, UNSAFE_INLINE]}
+        patch_vary_headers(response, ["Cookie"])  # the language toggle's cookie
+        remember_language(request, response)
     return response
 
 

@@ -77,3 +77,39 @@ def test_the_pages_speak_vietnamese_with_vietnamese_numbers_and_english_on_reque
     assert area in visible_text(client.get(f"/ogcapi/collections/parcels/items/{parcel.pk}?f=html").content)
     items_en = visible_text(client.get("/ogcapi/collections/parcels/items?f=html&limit=5&lang=en").content)
     assert f"Items in this collection: {total:,}" in items_en and "Next" in items_en
+
+
+def toggle(page: bytes) -> tuple[str, str]:
+    """The language toggle of a page: (its language, the address it goes to)."""
+    found = re.findall(r'<a href="(\?[^"]*)" class="nav-link" lang="(\w+)"', page.decode())
+    assert len(found) == 1, found
+    return found[0][1], html.unescape(found[0][0])
+
+
+def test_the_pages_have_the_platforms_language_toggle_which_keeps_the_query_and_is_remembered(client):
+    """As on every other page of the platform: Vietnamese whatever the browser asks for, a toggle to the
+    same page (filter and all) in English, and the choice kept in the `lang` cookie for the next pages."""
+    from land.models import Parcel
+
+    items = "/ogcapi/collections/parcels/items"
+    odt = Parcel.objects.filter(land_use_id="ODT").count()
+    assert odt > 10
+    first = client.get(items, {"f": "html", "limit": 5, "filter": "land_use_code = 'ODT'"},
+                       HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert first.status_code == 200 and '<html lang="vi"' in first.text and "Cookie" in first["Vary"]
+    assert "lang" not in first.cookies
+    language, href = toggle(first.content)
+    assert language == "en" and "filter=land_use_code" in href and "limit=5" in href
+    english = client.get(items + href)
+    assert english.status_code == 200 and '<html lang="en"' in english.text
+    assert f"Items in this collection: {odt:,}" in visible_text(english.content)  # the filter was kept
+    assert english.cookies["lang"].value == "en"
+    later = client.get("/ogcapi/collections/parcels?f=html")  # the cookie, no lang=
+    assert '<html lang="en"' in later.text and toggle(later.content)[0] == "vi"
+    back = client.get("/ogcapi/collections/parcels" + toggle(later.content)[1])
+    assert '<html lang="vi"' in back.text and back.cookies["lang"].value == "vi"
+    assert '<html lang="vi"' in client.get("/ogcapi/?f=html").text
+    # JSON is for clients: pygeoapi's negotiation, neither the cookie nor a toggle
+    client.cookies["lang"] = "en"
+    assert client.get(items, {"f": "json", "limit": 1})["Content-Language"] == "vi"
+    assert client.get(items, {"f": "json", "limit": 1}, HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "en"

@@ -112,3 +112,29 @@ def test_item_maps_draw_the_province_base_under_the_features(chromium, platform_
         assert page.evaluate("getComputedStyle(document.querySelector('.leaflet-base-pane')).pointerEvents") == "none"
         assert page.outside_requests == [] and page.errors == [], path
         page.context.close()
+
+
+def test_the_language_toggle_and_the_page_size_keep_the_filter(chromium, platform_url):
+    """A citizen on a filtered list: the English toggle, then 100 a page, stay in the filter and the
+    language (the page-size list once replaced the whole query with limit=...); a limit the list does
+    not offer shows as chosen, not as a blank."""
+    from urllib.parse import parse_qs, urlparse
+
+    from land.models import Parcel
+
+    odt = Parcel.objects.filter(land_use_id="ODT").count()
+    page = new_page(chromium, "phone")
+    page.goto(platform_url + "/ogcapi/collections/parcels/items?f=html&limit=5&filter=land_use_code%20%3D%20'ODT'")
+    assert page.evaluate("document.getElementById('limits').value") == "5"
+    page.click("a[hreflang=en]")
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    with page.expect_navigation():
+        page.select_option("#limits", "100")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["limit"] == ["100"] and query["filter"] == ["land_use_code = 'ODT'"] and query["lang"] == ["en"]
+    assert f"Items in this collection: {odt:,}" in page.inner_text("main")
+    rows = page.evaluate("document.querySelectorAll('table tbody tr').length")
+    assert rows == min(odt, 100)
+    assert page.outside_requests == [] and page.errors == []
+    page.context.close()
