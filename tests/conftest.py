@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -59,24 +60,31 @@ def run_manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
 def serve_platform(env: dict, *, workers: int = 2, log=None, preload: bool = True) -> tuple[subprocess.Popen, str]:
     """The platform served as `make run` serves it (scripts/serve.sh): gunicorn with geo.asgi's uvicorn
     worker, with the environment `env`; (the server, its base URL) once /healthz answers 200.
-    Stop it with stop_platform."""
+    Stop it with stop_platform. Its output goes to `log`, else to a temporary file: never to a pipe
+    nobody reads (once 64 kB of request warnings filled one, every worker hung in logging)."""
     port = _free_port()
+    output = log or tempfile.TemporaryFile()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "geo.asgi:application", "--worker-class", "geo.asgi.Worker",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120", *(["--preload"] if preload else [])],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=log or subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=output, stderr=output)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
             if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+                if log is None:
+                    output.close()  # the server writes on through its own descriptor
                 return server, base
         except requests.RequestException:  # not listening yet, or still starting its workers
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            said = "" if log else ": " + server.stderr.read().decode(errors="replace")[-2000:]
-            pytest.fail("the platform did not start under gunicorn" + (said or " (see var/log/test-gunicorn.log)"))
+            said = f" (see {log.name})" if log else ""
+            if log is None:
+                output.seek(0)
+                said = ": " + output.read().decode(errors="replace")[-2000:]
+            pytest.fail("the platform did not start under gunicorn" + said)
         time.sleep(0.3)
 
 
@@ -91,7 +99,8 @@ def platform_url(test_db_env):
     panels on the lean path, every other request in the WSGI thread pool), on the test database. Event
     streams send a heartbeat every second, so tests see a quiet stream's resume point move without waiting."""
     env = {**test_db_env, "GEO_LIVE_HEARTBEAT_SECONDS": "1"}
-    log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w") if (ROOT / "var" / "log").is_dir() else None
+    (ROOT / "var" / "log").mkdir(parents=True, exist_ok=True)
+    log = open(ROOT / "var" / "log" / "test-gunicorn.log", "w")
     server, base = serve_platform(env, log=log)
     yield base
     stop_platform(server)
