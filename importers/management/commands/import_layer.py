@@ -47,6 +47,10 @@ class Command(BaseCommand):
             "its Vietnamese or English name (any case, with or without diacritics) or a synonym (Huyện, Thị xã, "
             "District -> district); a column may get one value for every row (--set level=district). "
             "Internal errors print one line with a reference; the details are in var/log/import_layer.log.")
+    # Django's own checks (URLs, admin, models) import every view and build the CQL2 parser: about a
+    # second of each import's start. `make run` and the tests run them; the database's (the change
+    # log's triggers) are never run by a command by default.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("layer", help="target layer id (e.g. parcels)")
