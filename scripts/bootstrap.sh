@@ -43,7 +43,9 @@ for candidate in ${PYTHON:-python3 python3.11 /usr/bin/python3.11}; do
   if others_can_run "$exe"; then python=$exe; break; fi
 done
 [ -n "$python" ] || fail "Python 3.11 is required (found: $(${PYTHON:-python3} --version 2>&1)). Set PYTHON=/path/to/python3.11."
-if [ -x .venv/bin/python ] && ! others_can_run "$PWD/.venv/bin/python" && others_can_run "$python"; then
+# The interpreter .venv was made from (not .venv itself: a project where others may not enter fails
+# in serve.sh with its own reason, and must not have its .venv made again at every run).
+if [ -x .venv/bin/python ] && ! others_can_run "$(readlink -f .venv/bin/python)" && others_can_run "$python"; then
   echo "Making .venv again from $python: the platform's service user cannot run $(readlink -f .venv/bin/python)"
   rm -rf .venv
 fi
