@@ -49,14 +49,15 @@ def wait_until(page, expression: str, timeout_s: float = 30) -> None:
         page.wait_for_timeout(100)
 
 
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now, one line each
-    ("rule: selector, ..."); an empty list when there are none."""
+def serious_violations(page, also: tuple[str, ...] = ()) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, and those of the rules
+    `also` names whatever their impact, one line each ("rule: selector, ..."); an empty list when
+    there are none."""
     from axe_playwright_python.sync_playwright import Axe
 
     result = Axe().run(page)
     return [f"{v['id']} ({v['impact']}): " + ", ".join(str(n["target"]) for n in v["nodes"][:5])
-            for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+            for v in result.response["violations"] if v.get("impact") in ("serious", "critical") or v["id"] in also]
 
 
 def sign_in(page, base: str, username: str, password: str, next_path: str = "/data/") -> None:
