@@ -80,10 +80,11 @@ def serve_platform(env: dict, *, workers: int = 2, log=None, preload: bool = Tru
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            said = f" (see {log.name})" if log else ""
             if log is None:
                 output.seek(0)
                 said = ": " + output.read().decode(errors="replace")[-2000:]
+            else:
+                said = f" (see {log.name})"
             pytest.fail("the platform did not start under gunicorn" + said)
         time.sleep(0.3)
 
