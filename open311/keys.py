@@ -18,8 +18,11 @@ def key_hash(key: str) -> str:
 
 
 def api_key_new() -> tuple[str, str, str]:
-    """A fresh key: (key, its sha256, its prefix)."""
+    """A fresh key: (key, its sha256, its prefix). Never starting with "-": its prefix is typed as an
+    argument (`open311_key revoke <prefix>`), where a leading "-" reads as an option (1 key in 64)."""
     key = secrets.token_urlsafe(32)
+    while key.startswith("-"):
+        key = secrets.token_urlsafe(32)
     return key, key_hash(key), key[:PREFIX_LENGTH]
 
 

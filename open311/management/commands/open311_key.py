@@ -2,7 +2,7 @@
 
     manage.py open311_key create "Ứng dụng Bình Phước Số"   # prints the key once
     manage.py open311_key list
-    manage.py open311_key revoke <prefix>
+    manage.py open311_key revoke <prefix>      # an older key's prefix starting with "-": revoke -- <prefix>
 """
 from django.core.management.base import BaseCommand, CommandError
 
