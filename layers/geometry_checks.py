@@ -54,7 +54,6 @@ class GeometryChecker:
         self.max_vertices = max_vertices
         self.repair = repair
         self.extent = shapely.box(*extent)
-        self.extent_bounds = tuple(float(v) for v in extent)
         target = CRS.from_epsg(STORAGE_SRID)
         self.transformer = None if source_crs.equals(target, ignore_axis_order=True) else \
             Transformer.from_crs(source_crs, target, always_xy=True)
@@ -112,7 +111,6 @@ class GeometryChecker:
         ok = np.array([r is None for r in reasons])
         stored = np.where(ok, stored, None)
         repaired = 0
-        bounds = bounds.copy()
         for i in np.flatnonzero(ok & ~shapely.is_valid(stored)):
             why = shapely.is_valid_reason(stored[i])
             fixed = self._repaired(stored[i]) if self.repair else None
@@ -126,7 +124,7 @@ class GeometryChecker:
                 repaired += 1
         ok = np.array([r is None for r in reasons])
         # Envelopes meet the extent's box when their bounds overlap: compared as numbers, no geometry made.
-        x0, y0, x1, y1 = self.extent_bounds
+        x0, y0, x1, y1 = self.extent.bounds
         with np.errstate(invalid="ignore"):
             outside = ok & ~((bounds[:, 0] <= x1) & (bounds[:, 2] >= x0) & (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0))
         reject(outside, lambda i: self._outside_reason(source[i], "nằm ngoài phạm vi tỉnh (outside the province's extent)"))

@@ -91,7 +91,7 @@ def _with_language_toggle(request: HttpRequest, api_request: APIRequest, page: s
     other = "vi" if api_request.locale.language == "en" else "en"
     query = QueryDict(request.META.get("QUERY_STRING", ""), mutable=True)
     query[l10n.QUERY_PARAM] = other
-    label = "Tiếng Việt" if other == "vi" else "English"
+    label = dict(settings.LANGUAGES)[other]  # the language's own name
     link = (f'<li class="nav-item"><a href="?{escape(query.urlencode())}" class="nav-link" lang="{other}" '
             f'hreflang="{other}">{label}</a></li>')
     return page.replace(_TOGGLE_MARK, link, 1)
