@@ -7,8 +7,9 @@ to a2wsgi's threads 0.4 ms, Django's request and sixteen middlewares 1.0 ms); th
 The same answers as Django's, by construction:
 - the same statements (tiles/sql.py, layers/selectors.py, planning/selectors.py, ogcapi/features.py)
   and the same steps as tiles.services.tile_get and tiles.views.tile_response (cache hit, render and
-  store, 304 from the version alone) and ogcapi.views.collection_items (its parameter checks, and its
-  answer built by ogcapi.views.items_answer), on the same databases (a replica when GEO_REPLICA_URLS
+  store, 304 from the version alone; tiles also kept in the worker's memory, geo/hot_tiles.py) and
+  ogcapi.views.collection_items (its parameter checks, and its answer built by
+  ogcapi.views.items_answer), on the same databases (a replica when GEO_REPLICA_URLS
   names some; tiles are stored on the primary);
 - the same read rule (LayerSpec.readable_by of an anonymous caller);
 - the request parsed by Django's own WSGIRequest (host check against ALLOWED_HOSTS, query string,
@@ -63,7 +64,7 @@ from tiles import services as tile_services
 from tiles import sql as tile_sql
 from tiles import views as tile_views
 
-from . import pinning
+from . import hot_tiles, pinning
 from .middleware import timed_out
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ class _Pools:
         self.page_reads: list[asyncpg.Pool] = []
         self.turn = 0
         self.lock = asyncio.Lock()
+        self.hot = hot_tiles.HotTiles(settings.GEO_TILE_MEMORY_MB * 2**20)
 
     async def ready(self) -> None:
         if self.primary is not None:
@@ -175,6 +177,7 @@ class _Pools:
                 primary = await _pool("default")
                 self.reads = [primary] if aliases == ["default"] else [await _pool(alias) for alias in aliases]
                 self.primary = primary
+                self.hot.start(functools.partial(asyncpg.connect, **_connection_options("default", name=hot_tiles.NAME)))
 
     def read(self) -> asyncpg.Pool:
         self.turn += 1
@@ -207,9 +210,10 @@ def _supported() -> bool:
     return not unsupported
 
 
-async def _pool(alias: str, plans: str = "force_generic_plan") -> asyncpg.Pool:
+def _connection_options(alias: str, plans: str = "force_generic_plan", name: str = "geo-fastpath") -> dict:
+    """asyncpg's connection arguments for a database; `name`: the connection's application_name."""
     db = settings.DATABASES[alias]
-    server_settings = {**_session_options(alias), "application_name": "geo-fastpath",
+    server_settings = {**_session_options(alias), "application_name": name,
                        # by default one generic plan for every point and tile (see planning.selectors._panel)
                        "plan_cache_mode": plans,
                        # small statements all (ogcapi.features._NO_PARALLEL_NO_JIT); literals in them
@@ -220,12 +224,15 @@ async def _pool(alias: str, plans: str = "force_generic_plan") -> asyncpg.Pool:
     if alias == "default":
         # its only writes are tiles kept in the cache, not worth waiting for the disk (tiles/sql.py)
         server_settings["synchronous_commit"] = "off"
-    return await asyncpg.create_pool(
-        host=db["HOST"] or None, port=int(db["PORT"]) if db["PORT"] else None, user=db["USER"] or None,
-        password=db["PASSWORD"] or None, database=db["NAME"], min_size=0,
-        max_size=settings.GEO_FAST_PATH_CONNECTIONS, max_inactive_connection_lifetime=60, timeout=5,
-        server_settings=server_settings, ssl=(db.get("OPTIONS") or {}).get("sslmode") or None,
-        reset=_keep_session)
+    return dict(host=db["HOST"] or None, port=int(db["PORT"]) if db["PORT"] else None, user=db["USER"] or None,
+                password=db["PASSWORD"] or None, database=db["NAME"], timeout=5, server_settings=server_settings,
+                ssl=(db.get("OPTIONS") or {}).get("sslmode") or None)
+
+
+async def _pool(alias: str, plans: str = "force_generic_plan") -> asyncpg.Pool:
+    return await asyncpg.create_pool(**_connection_options(alias, plans), min_size=0,
+                                     max_size=settings.GEO_FAST_PATH_CONNECTIONS, max_inactive_connection_lifetime=60,
+                                     reset=_keep_session)
 
 
 async def _keep_session(connection) -> None:
@@ -373,7 +380,10 @@ async def _tile(request: WSGIRequest, layer_id: str, z: int, x: int, y: int) -> 
     gzip_ok = tile_views.accepts_gzip(request)
     grid = tile_services.WEB_MERCATOR
     if tile_views._client_etags(request):
-        current = tile_views.tile_etag(spec, grid, z, x, y, await _version(spec.id), gzip_ok)
+        await _pools.ready()
+        version = _pools.hot.version(spec.id)
+        version = await _version(spec.id) if version is None else version
+        current = tile_views.tile_etag(spec, grid, z, x, y, version, gzip_ok)
         if tile_views.revalidated(request, current):
             return tile_views.not_modified(spec, current)
     tile, store = await _tile_get(spec, z, x, y)
@@ -402,15 +412,21 @@ async def _tile_get(spec, z: int, x: int, y: int):
     if z > tile_services.MAX_CACHED_ZOOM or max_tiles <= 0:
         version = await _version(spec.id)
         return tile_services.Tile(await _compressed(await _render(spec, z, x, y)), version), None
+    await _pools.ready()
+    if (kept := _pools.hot.get(spec.id, z, x, y)) is not None:
+        return kept, None
     statement = _cached_or_rendered_statement(spec)
     version, _written, cached, mvt = await _fetchrow(
         _pools.read, statement.text, *statement.args({**tile_sql.tile_parameters(spec, z, x, y), "tms": grid.id}))
     if cached is not None:
-        return tile_services.Tile(cached, version), None
-    data = await _compressed(bytes(mvt))
-    store = _STORE.args({**key, "version": version, "data": data, "max_tiles": max_tiles,
-                         "sweep": tile_sql.EVICTION_SWEEP})
-    return tile_services.Tile(data, version), store
+        tile, store = tile_services.Tile(cached, version), None
+    else:
+        data = await _compressed(bytes(mvt))
+        tile = tile_services.Tile(data, version)
+        store = _STORE.args({**key, "version": version, "data": data, "max_tiles": max_tiles,
+                             "sweep": tile_sql.EVICTION_SWEEP})
+    _pools.hot.keep(spec.id, z, x, y, tile)
+    return tile, store
 
 
 BIG_BODY = 256 * 1024  # bytes: tiles and items pages this big are (de)compressed on a thread, not on the event loop
@@ -530,6 +546,7 @@ async def serve(scope, receive, send, django) -> None:
 
 async def close() -> None:
     """Close this process's connections (the server is stopping)."""
+    await _pools.hot.stop()
     for pool in {*_pools.reads, *_pools.page_reads, _pools.primary} - {None}:
         await pool.close()
 

@@ -60,6 +60,9 @@ GEO_REPORT_RATE_LIMITS = ((_int("GEO_REPORT_RATE_BURST", 5), 10 * 60), (_int("GE
 GEO_SUPPORT_RATE_LIMIT = (_int("GEO_SUPPORT_RATE_COUNT", 20), _int("GEO_SUPPORT_RATE_SECONDS", 3600))
 # Vector tiles the tile cache keeps (tiles/services.py); beyond it the oldest stored are dropped. 0: no cache.
 GEO_TILE_CACHE_MAX_TILES = _int("GEO_TILE_CACHE_MAX_TILES", 500_000)
+# Megabytes of tiles each worker process keeps in memory for anonymous readers (geo/hot_tiles.py), on
+# top of that cache, with one more database connection per process that follows the change log. 0: none.
+GEO_TILE_MEMORY_MB = _int("GEO_TILE_MEMORY_MB", 64)
 # Threads per worker process for requests other than event streams (geo/asgi.py): renders and panels
 # in flight, each thread with one persistent database connection.
 GEO_WSGI_THREADS = _int("GEO_WSGI_THREADS", 8)

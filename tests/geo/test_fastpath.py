@@ -92,41 +92,44 @@ def over_http(base: str, method: str, path: str, headers: dict):
         conn.close()
 
 
+async def through_lean_path(method: str, path: str, headers: dict):
+    """One request through geo.fastpath.serve in the running event loop: (handed to Django?, the
+    answer, normalised)."""
+    from geo import fastpath
+
+    split = urlsplit(path)
+    scope = {"type": "http", "method": method, "path": unquote(split.path), "raw_path": split.path.encode(),
+             "query_string": split.query.encode(), "http_version": "1.1", "scheme": "http",
+             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5000), "root_path": "",
+             "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                         for k, v in {"Host": "127.0.0.1", **headers}.items()]}
+    sent, deferred = [], []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    async def django(*_):
+        deferred.append(path)
+
+    await fastpath.serve(scope, receive, send, django)
+    if deferred:
+        return True, None
+    start, body = sent
+    return False, normalised(path, start["status"], [(k.decode("latin-1"), v.decode("latin-1"))
+                                                     for k, v in start["headers"]], body["body"])
+
+
 async def in_process(requests_: list[tuple[str, str, dict]]):
     """Each request through geo.fastpath.serve on fresh pools: (handed to Django?, the answer)."""
     from geo import fastpath
 
-    results = []
     try:
-        for method, path, headers in requests_:
-            split = urlsplit(path)
-            scope = {"type": "http", "method": method, "path": unquote(split.path), "raw_path": split.path.encode(),
-                     "query_string": split.query.encode(), "http_version": "1.1", "scheme": "http",
-                     "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5000), "root_path": "",
-                     "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                                 for k, v in {"Host": "127.0.0.1", **headers}.items()]}
-            sent, deferred = [], []
-
-            async def receive():
-                return {"type": "http.request", "body": b"", "more_body": False}
-
-            async def send(message):
-                sent.append(message)
-
-            async def django(*_):
-                deferred.append(path)
-
-            await fastpath.serve(scope, receive, send, django)
-            if deferred:
-                results.append((True, None))
-            else:
-                start, body = sent
-                answer = normalised(path, start["status"], [(k.decode("latin-1"), v.decode("latin-1"))
-                                                            for k, v in start["headers"]], body["body"])
-                results.append((False, answer))
+        return [await through_lean_path(method, path, headers) for method, path, headers in requests_]
     finally:
         await fastpath.close()
-    return results
 
 
 def a_point_on(table: str) -> tuple[float, float]:
