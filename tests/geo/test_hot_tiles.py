@@ -14,7 +14,7 @@ import requests
 from django.db import connection
 
 from geo import hot_tiles
-from tests.geo.test_fastpath import a_point_on, fresh_pools, through_lean_path, tile_of  # noqa: F401 (fixture)
+from tests.geo.test_fastpath import fresh_pools, through_lean_path, tile_of  # noqa: F401 (fixture)
 from tiles.services import Tile
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +48,12 @@ async def until(condition, what: str, seconds: float = 20) -> None:
 
 @pytest.fixture
 def parcel_tile():
-    """(a parcel's id, its land-use code, the path of the z16 tile holding it); its land use is put
-    back at the end."""
-    lon, lat = a_point_on("land_parcel")
-    (parcel_id, use), = committed("SELECT id, land_use_code FROM land_parcel WHERE ST_Intersects(geom, "
-                                  "ST_SetSRID(ST_Point(%s, %s), 4326)) ORDER BY id LIMIT 1", [lon, lat])
+    """(a parcel's id, its land-use code, the path of the z16 tile holding it, (z, x, y)); its land use
+    is put back at the end. The last parcel: the versions of the first are counted by other tests, and
+    these writes are committed."""
+    (parcel_id, use, lon, lat), = committed("SELECT id, land_use_code, ST_X(p), ST_Y(p) FROM (SELECT id, "
+                                            "land_use_code, ST_PointOnSurface(geom) AS p FROM land_parcel "
+                                            "ORDER BY id DESC LIMIT 1) AS s")
     z, x, y = tile_of(lon, lat, 16)
     yield parcel_id, use, f"/tiles/parcels/{z}/{x}/{y}.pbf", (z, x, y)
     committed("UPDATE land_parcel SET land_use_code = %s WHERE id = %s AND land_use_code <> %s", [use, parcel_id, use])
