@@ -10,7 +10,7 @@ each committed write notifies "<layer id> <txid>" at commit, after the layer's v
   memory any more), then read again. A read that a later notification overtook is thrown away;
 - while the connection is down, and until the versions are read again, nothing is served from memory,
   and what was kept is dropped. A connection that stops answering without closing is found by a ping
-  every PING_SECONDS and closed.
+  after PING_SECONDS without news, unanswered within PING_SECONDS, and closed.
 So an anonymous reader sees a committed write once its notification has reached the process (within
 milliseconds, as a reader of a replica sees it within the replica's lag); a writer reads through Django
 (its session, pinned to the primary), never from here.
@@ -135,6 +135,8 @@ class HotTiles:
             except _CONNECTION_FAILED as failure:
                 log.warning("hot tiles: the change log's connection failed (%s); tiles come from the database",
                             failure.__class__.__name__)
+            except Exception:  # noqa: BLE001 — a bug here must not leave stale tiles served: start over
+                log.exception("hot tiles: unexpected failure; tiles come from the database")
             finally:
                 self.forget()
                 self.connection = None

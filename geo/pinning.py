@@ -1,7 +1,9 @@
-"""Read-your-own-writes with replicas (layers/db.py): a request with an unsafe method reads from the
-primary throughout, and its client keeps reading from the primary for GEO_PRIMARY_PIN_SECONDS after
-(a signed cookie, no database work), by which time the replicas have replayed the write. Without
-replicas configured it does nothing but reset the per-thread pin."""
+"""Read-your-own-writes with replicas (layers/db.py) and with tiles kept in the workers' memory
+(geo/hot_tiles.py): a request with an unsafe method reads from the primary throughout, and its client
+keeps reading from the primary, through Django, for GEO_PRIMARY_PIN_SECONDS after (a signed cookie, no
+database work; the lean path hands a request carrying it to Django), by which time the replicas have
+replayed the write and every worker has heard of it. With neither it does nothing but reset the
+per-thread pin."""
 from django.conf import settings
 
 from layers import db
@@ -20,10 +22,11 @@ class PrimaryPinningMiddleware:
         try:
             replicas = bool(db.replica_aliases())
             wrote = request.method not in SAFE_METHODS
+            pinned_after_writes = replicas or (settings.GEO_FAST_PATH and settings.GEO_TILE_MEMORY_MB > 0)
             if replicas and (wrote or self._wrote_recently(request)):
                 db.pin_to_primary()
             response = self.get_response(request)
-            if replicas and wrote:
+            if pinned_after_writes and wrote:
                 window = settings.GEO_PRIMARY_PIN_SECONDS
                 response.set_signed_cookie(COOKIE, "1", salt=SALT, max_age=window, httponly=True, samesite="Lax",
                                            secure=settings.SESSION_COOKIE_SECURE)

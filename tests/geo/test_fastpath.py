@@ -182,6 +182,7 @@ def test_tiles_and_panels_answer_as_django_answers(platform_url, django_url, fre
         (panel + "".join(f"&f{i}=1" for i in range(1001)), gz),  # too many fields: 400
         (panel, {**gz, "Host": "evil.example"}), (parcels, {**gz, "Host": "evil.example"}),  # 400
         (panel, {**gz, "Cookie": "sessionid=nosuchsession"}), (parcels, {**gz, "Authorization": "Bearer x"}),
+        (parcels, {**gz, "Cookie": "geo_primary=1"}),  # a client that wrote: through Django (geo/pinning.py)
     ]
     items = "/ogcapi/collections/parcels/items"
     box = f"bbox={lon - 0.002},{lat - 0.002},{lon + 0.002},{lat + 0.002}"

@@ -230,7 +230,16 @@ def test_pinning_rules(rf, settings):
     time.sleep(1.1)  # signed-cookie ages are whole seconds
     assert where_reads_go(rf, "get", {COOKIE: pin})[0] == "replica"  # the window has passed
     settings.GEO_REPLICA_ALIASES = []
-    assert where_reads_go(rf, "post")[1].cookies.get(COOKIE) is None  # no replicas: nothing changes
+    settings.GEO_PRIMARY_PIN_SECONDS = 10
+    # no replicas, but tiles kept in the workers' memory: the writer's client is still sent through
+    # Django (the lean path hands over a request with the cookie) until every worker heard of the write
+    settings.GEO_FAST_PATH, settings.GEO_TILE_MEMORY_MB = True, 64
+    alias, response = where_reads_go(rf, "post")
+    assert alias == "default" and response.cookies[COOKIE]["max-age"] == 10
+    settings.GEO_TILE_MEMORY_MB = 0
+    assert where_reads_go(rf, "post")[1].cookies.get(COOKIE) is None  # neither: nothing changes
+    settings.GEO_FAST_PATH, settings.GEO_TILE_MEMORY_MB = False, 64
+    assert where_reads_go(rf, "post")[1].cookies.get(COOKIE) is None
     assert routing.read_alias() == "default"
 
 
