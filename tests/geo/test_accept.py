@@ -56,7 +56,8 @@ def test_a_burst_of_connections_is_shared_by_the_workers(test_db_env):
                 for client in clients:
                     client.close()
         assert all(sum(spread) == 8 for spread in spreads), spreads
-        # asyncio's own loop put all 8 on one worker in 32 bursts of 40; this one in 1 of 40
-        assert sum(1 for fewer, _more in spreads if fewer >= 2) >= 10, spreads
+        # asyncio's own loop put all 8 on one worker in 32 bursts of 40; this one split 40 of 40 4:4 or
+        # 3:5, while a clean-clone test run loaded both cores
+        assert sum(1 for fewer, _more in spreads if fewer >= 3) >= 15, spreads
     finally:
         stop_platform(server)
