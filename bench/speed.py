@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -355,6 +356,49 @@ def copy_cache_keys(conn, columns: list[str]) -> int:
     return count
 
 
+class VersionsMoving:
+    """While in use, the parcels layer's version moves every `every` seconds, as an edit moves it (the
+    change log's pending version and its notification, committed): every tile the platform kept, in
+    its cache table or in a worker's memory, is then out of date. An uncached measure that asks more
+    tiles than the list holds repeats a tile only after the version has moved since its first time
+    (the list lasts longer than `every`), so every answer is rendered. wrk cannot run a callback when
+    its list runs out, and emptying the cache table would leave the workers' memory."""
+
+    def __init__(self, cfg: dict, every: float = 3.0):
+        self.cfg, self.every, self.stopped = cfg, every, threading.Event()
+        self.moves, self.thread = 0, None
+
+    def __enter__(self):
+        conn = connect(self.cfg, self.cfg["NAME"])
+        self.move(conn)  # the tiles served before (a warm-up, an earlier measure) out of date at once
+
+        def run():
+            try:
+                while not self.stopped.wait(self.every):
+                    self.move(conn)
+            finally:
+                conn.close()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        return self
+
+    def move(self, conn) -> None:
+        with conn.cursor() as cur:
+            cur.execute("SELECT layers_bump_version('parcels', clock_timestamp()), "
+                        "pg_notify('layers_change', 'parcels ' || pg_current_xact_id()::text)")
+        conn.commit()
+        self.moves += 1
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+
+# What a tile asked again in an uncached measure was (the list ran out): rendered again all the same.
+AGAIN = {"platform": ", each after the layer's version moved (rendered again)", "tipg": " (TiPg keeps no tiles)"}
+
+
 def empty_tile_cache(conn) -> None:
     with conn.cursor() as cur:
         cur.execute("TRUNCATE tiles_cachedtile")
@@ -509,15 +553,14 @@ def main() -> None:
             if client == "wrk":
                 result = load.run_wrk("127.0.0.1", servers[system], paths, clients=n, seconds=args.seconds,
                                       warmup=args.warmup, headers=headers)
-                note = f"{result.reused} tiles asked twice (maybe cached)" if result.reused else ""
+                note = f"{result.reused} tiles asked again{AGAIN[system]}" if result.reused else ""
                 if result.errors:
                     note = (note + "; " if note else "") + f"{result.errors} failed"
             else:
                 result = load.run("127.0.0.1", servers[system], paths, clients=n, seconds=args.seconds,
                                   warmup=args.warmup, headers=headers)
                 bad = {s: c for s, c in result.statuses.items() if not 200 <= s < 400}
-                note = (f"{result.reused} tiles asked twice, the cache table emptied between (a worker may still "
-                        "hold them in memory)") if result.reused else ""
+                note = f"{result.reused} tiles asked again{AGAIN[system]}" if result.reused else ""
                 if bad:
                     note = (note + "; " if note else "") + "statuses " + ", ".join(f"{s}×{c}" for s, c in sorted(bad.items()))
             m = Measure(result.per_second, result.percentile_ms(0.5), result.percentile_ms(0.95), result.errors, note)
@@ -550,8 +593,9 @@ def main() -> None:
 
         # Uncached tiles: the platform's cache emptied before each measure, then each tile asked once.
         # The first measure walks the list from its start, the second from its end, so that they meet
-        # only if the list runs short; a measure that runs out of tiles starts the list again, the
-        # platform's cache table emptied first (counted in the row's note). TiPg has no cache.
+        # only if the list runs short; a measure that runs out of tiles starts the list again (counted
+        # in the row's note) while the layer's version moves every 3 s (VersionsMoving), so that a tile
+        # asked again is rendered again. TiPg has no cache.
         print("tiles:", flush=True)
         # The last --cached-tiles tiles are left for the cached row: the platform's workers keep the tiles
         # they serve in memory (geo/hot_tiles.py), which emptying the cache table does not empty.
@@ -562,8 +606,12 @@ def main() -> None:
             raw("tiles uncached z15-16", "tile_uncached.sql", {"tiles": len(work.tiles)}, n=n)
             empty_tile_cache(conn)
             for system, paths in tile_paths.items():
-                wrap = (lambda: empty_tile_cache(conn)) if system == "platform" else None
-                http(system, "tiles uncached z15-16", load.FreshPaths(paths[::-1] if i % 2 else paths, wrap), n=n)
+                fresh_paths = load.FreshPaths(paths[::-1] if i % 2 else paths)
+                if system == "platform":
+                    with VersionsMoving(cfg):
+                        http(system, "tiles uncached z15-16", fresh_paths, n=n)
+                else:
+                    http(system, "tiles uncached z15-16", fresh_paths, n=n)
         # Cached tiles: a set of tiles served once (filling the cache), then asked again at random.
         empty_tile_cache(conn)
         cached_paths = [f"/tiles/parcels/{z}/{x}/{y}.pbf" for z, x, y in work.tiles[-args.cached_tiles:]]
