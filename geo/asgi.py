@@ -140,17 +140,38 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
     serves some. asyncio accepts up to the listen backlog at once, so the first worker to wake took a
     whole burst: 8 clients connecting together all landed on one of two workers (half the machine idle)
     in 32 bursts of 40. The socket is shared and every worker is woken by a connection: one at a time,
-    the idlest first, they share a burst, even while the others wait for a core."""
+    the idlest first, they share a burst, even while the others wait for a core.
+
+    The pauses are budgeted (PAUSE_BUDGET seconds of them per second, as many at most at once): a
+    worker that serves some connections, as one holding event streams always does, would otherwise
+    accept no more than about 500 connections a second, too few for a reconnecting crowd or a proxy
+    that opens a connection per request. Past the budget it accepts one at a time without pausing."""
 
     PAUSE_SECONDS = 0.0005
+    PAUSE_BUDGET = 0.1
 
     def _accept_connection(self, protocol_factory, sock, sslcontext=None, server=None, backlog=100, *args):
+        fd = sock.fileno()
         super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *args)
-        served = server._active_count if server is not None else 0
-        if served and sock.fileno() != -1:
-            self._remove_reader(sock.fileno())
-            self.call_later(min(served, 4) * self.PAUSE_SECONDS, self._accept_again,
-                            protocol_factory, sock, sslcontext, server, backlog, *args)
+        served = getattr(server, "_active_count", 0)  # CPython 3.11 and 3.12; none: no pauses
+        if not served or fd == -1 or not self._reading(fd):  # not reading: asyncio's own back-off (EMFILE)
+            return
+        pause = min(served, 4) * self.PAUSE_SECONDS
+        if self._spend(pause):
+            self._remove_reader(fd)
+            self.call_later(pause, self._accept_again, protocol_factory, sock, sslcontext, server, backlog, *args)
+
+    def _reading(self, fd: int) -> bool:
+        key = self._selector.get_map().get(fd)
+        return key is not None and key.data[0] is not None
+
+    def _spend(self, pause: float) -> bool:
+        """Whether the budget has `pause` seconds left (then spent)."""
+        now = self.time()
+        budget = min(self.PAUSE_BUDGET, getattr(self, "_budget", self.PAUSE_BUDGET)
+                     + (now - getattr(self, "_budget_at", now)) * self.PAUSE_BUDGET)
+        self._budget_at, self._budget = now, budget - pause if budget >= pause else budget
+        return budget >= pause
 
     def _accept_again(self, protocol_factory, sock, sslcontext, server, backlog, *args) -> None:
         if sock.fileno() != -1 and server.is_serving():  # not closed meanwhile (the worker stopping)
