@@ -153,7 +153,8 @@ class HotTiles:
             self._wake.set()
 
         connection.add_termination_listener(closed)
-        await connection.add_listener(CHANNEL, self._notified)
+        # bounded as the connect and the reads are (a LISTEN that hangs: start over)
+        await asyncio.wait_for(connection.add_listener(CHANNEL, self._notified), PING_SECONDS)
         self.stale.clear()
         await self._read(connection, [spec.id for spec in registry.all_layers()])
         self.listening = True

@@ -209,8 +209,25 @@ def test_an_anonymous_reader_of_the_live_server_sees_a_committed_write(platform_
     new_use = "TMD" if use != "TMD" else "ODT"
     first = [requests.get(platform_url + path, timeout=30) for _ in range(6)]  # both workers keep it
     assert {r.status_code for r in first} == {200} and len({r.headers["ETag"] for r in first}) == 1
+    # a live worker answers from memory: with the tables it would read locked, the tile still comes
+    # (a worker without it waits for the lock: not counted)
+    lock = other_connection()
+    try:
+        with lock.cursor() as cursor:
+            cursor.execute("LOCK TABLE land_parcel, tiles_cachedtile, layers_layerversion IN ACCESS EXCLUSIVE MODE")
+        from_memory = 0
+        for _ in range(6):
+            try:
+                answer = requests.get(platform_url + path, timeout=3)
+            except requests.Timeout:
+                continue
+            from_memory += answer.status_code == 200 and answer.content == first[0].content
+    finally:
+        lock.rollback()
+        lock.close()
+    assert from_memory, "no worker served the tile from memory"
     committed("UPDATE land_parcel SET land_use_code = %s WHERE id = %s", [new_use, parcel_id])
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 10  # GEO_PRIMARY_PIN_SECONDS: the longest a reader may see the old tile
     while True:
         answers = [requests.get(platform_url + path, timeout=30) for _ in range(6)]
         if all(a.headers["ETag"] != first[0].headers["ETag"] for a in answers):
