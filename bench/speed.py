@@ -21,6 +21,7 @@ Prints the table, with the issue's targets, and writes it as Markdown to var/ben
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -365,8 +366,7 @@ class VersionsMoving:
     its list runs out, and emptying the cache table would leave the workers' memory."""
 
     def __init__(self, cfg: dict, every: float = 3.0):
-        self.cfg, self.every, self.stopped = cfg, every, threading.Event()
-        self.moves, self.thread = 0, None
+        self.cfg, self.every, self.stopped, self.thread = cfg, every, threading.Event(), None
 
     def __enter__(self):
         conn = connect(self.cfg, self.cfg["NAME"])
@@ -388,7 +388,6 @@ class VersionsMoving:
             cur.execute("SELECT layers_bump_version('parcels', clock_timestamp()), "
                         "pg_notify('layers_change', 'parcels ' || pg_current_xact_id()::text)")
         conn.commit()
-        self.moves += 1
 
     def __exit__(self, *exc):
         self.stopped.set()
@@ -606,12 +605,8 @@ def main() -> None:
             raw("tiles uncached z15-16", "tile_uncached.sql", {"tiles": len(work.tiles)}, n=n)
             empty_tile_cache(conn)
             for system, paths in tile_paths.items():
-                fresh_paths = load.FreshPaths(paths[::-1] if i % 2 else paths)
-                if system == "platform":
-                    with VersionsMoving(cfg):
-                        http(system, "tiles uncached z15-16", fresh_paths, n=n)
-                else:
-                    http(system, "tiles uncached z15-16", fresh_paths, n=n)
+                with VersionsMoving(cfg) if system == "platform" else contextlib.nullcontext():
+                    http(system, "tiles uncached z15-16", load.FreshPaths(paths[::-1] if i % 2 else paths), n=n)
         # Cached tiles: a set of tiles served once (filling the cache), then asked again at random.
         empty_tile_cache(conn)
         cached_paths = [f"/tiles/parcels/{z}/{x}/{y}.pbf" for z, x, y in work.tiles[-args.cached_tiles:]]

@@ -150,6 +150,10 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
     PAUSE_SECONDS = 0.0005
     PAUSE_BUDGET = 0.1
 
+    def __init__(self, selector=None):
+        super().__init__(selector)
+        self._budget, self._budget_at = self.PAUSE_BUDGET, self.time()
+
     def _accept_connection(self, protocol_factory, sock, sslcontext=None, server=None, backlog=100, *args):
         fd = sock.fileno()
         super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *args)
@@ -168,10 +172,10 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
     def _spend(self, pause: float) -> bool:
         """Whether the budget has `pause` seconds left (then spent)."""
         now = self.time()
-        budget = min(self.PAUSE_BUDGET, getattr(self, "_budget", self.PAUSE_BUDGET)
-                     + (now - getattr(self, "_budget_at", now)) * self.PAUSE_BUDGET)
-        self._budget_at, self._budget = now, budget - pause if budget >= pause else budget
-        return budget >= pause
+        budget = min(self.PAUSE_BUDGET, self._budget + (now - self._budget_at) * self.PAUSE_BUDGET)
+        spent = budget >= pause
+        self._budget, self._budget_at = budget - pause if spent else budget, now
+        return spent
 
     def _accept_again(self, protocol_factory, sock, sslcontext, server, backlog, *args) -> None:
         if sock.fileno() != -1 and server.is_serving():  # not closed meanwhile (the worker stopping)
